@@ -1,0 +1,107 @@
+# dbgkit: small Windows debugger tools, one per concept, for x86 and x64.
+#
+#   make        build every tool and target into build/x86/ and build/x64/
+#   make demo   a learner's first five minutes, under Wine
+#   make check  every test: C unit tests, tools on real targets, lessons
+#   make clean  remove build/x86 and build/x64 (build/deps stays)
+#
+# Adding a tool or a target is one word in a list below.
+
+TOOLS   = regs
+TARGETS = printf_loop spin_threads known_regs counter
+LIB     = args cpu err flags mem session sym target
+VERSION = 0.1
+
+# ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
+ifeq ($(OS),Windows_NT)
+# MSYS2 (see README): both mingw-w64 toolchains and MSYS2's capstone
+# packages, pacman -S mingw-w64-{i686,x86_64}-{gcc,capstone} make perl.
+CC.x86   = /mingw32/bin/gcc
+CC.x64   = /mingw64/bin/gcc
+AR.x86   = /mingw32/bin/ar
+AR.x64   = /mingw64/bin/ar
+DEPS.x86 = /mingw32
+DEPS.x64 = /mingw64
+RUN      =
+NEED_SETUP =
+else
+# Debian/Ubuntu: cross compilers, Capstone cross-built into build/deps,
+# and Wine with a private prefix inside build/.
+CC.x86   = i686-w64-mingw32-gcc
+CC.x64   = x86_64-w64-mingw32-gcc
+AR.x86   = i686-w64-mingw32-ar
+AR.x64   = x86_64-w64-mingw32-ar
+DEPS.x86 = build/deps/x86
+DEPS.x64 = build/deps/x64
+RUN      = wine
+export WINEPREFIX := $(CURDIR)/build/wineprefix
+export WINEDEBUG := -all
+export WINEDLLOVERRIDES := mscoree,mshtml=
+NEED_SETUP := $(if $(and $(shell command -v $(CC.x86)),$(shell command -v $(CC.x64)),\
+	$(shell command -v wine),$(wildcard /usr/lib/wine/wine64),\
+	$(wildcard /usr/lib/wine/wine),\
+	$(wildcard $(DEPS.x86)/lib/libcapstone.a),$(wildcard $(DEPS.x64)/lib/libcapstone.a)),,setup)
+endif
+export RUN
+
+ARCHS = x86 x64
+
+.PHONY: all setup demo check bench clean arch
+
+ifndef ARCH
+# ---- Top level: set up what is missing, then build each arch ----
+all: $(NEED_SETUP)
+	@for a in $(ARCHS); do $(MAKE) --no-print-directory ARCH=$$a arch || exit 1; done
+
+setup:
+	sh scripts/setup.sh
+
+# The first start of a new Wine prefix takes a while; do it once, quietly.
+build/wineprefix/.ready:
+	@echo "wine: creating the prefix in build/wineprefix"
+	@mkdir -p build
+	@wineboot -i >build/wineboot.log 2>&1 && wineserver -w
+	@touch $@
+
+WINE_READY = $(if $(RUN),build/wineprefix/.ready)
+
+demo: all $(WINE_READY)
+	sh tests/demo.sh
+
+check: all $(WINE_READY)
+	prove --exec tests/run tests/*.t build/x86/unit.exe build/x64/unit.exe
+
+clean:
+	rm -rf build/x86 build/x64
+
+else
+# ---- One architecture: make ARCH=x86 arch ----
+O       = build/$(ARCH)
+CC      = $(CC.$(ARCH))
+AR      = $(AR.$(ARCH))
+CFLAGS  = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	  -D_WIN32_WINNT=0x0601 -DDBGKIT_VERSION=\"$(VERSION)\" \
+	  -Icommon -I$(DEPS.$(ARCH))/include
+LDFLAGS = -static
+LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lntdll
+HEADERS = $(wildcard common/*.h)
+
+arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe
+
+$(O)/obj/%.o: common/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/libdbgkit.a: $(LIB:%=$(O)/obj/%.o)
+	$(AR) rcs $@ $^
+
+$(O)/%.exe: tools/%.c $(O)/libdbgkit.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
+
+# Targets stand alone: they are what a debugger is pointed at.
+$(O)/%.exe: targets/%.c
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) -o $@ $<
+
+$(O)/unit.exe: tests/unit/unit.c $(O)/libdbgkit.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
+endif

@@ -1,0 +1,359 @@
+/* session.c: attach, launch, the debug event loop and its bookkeeping, detach. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "session.h"
+#include "target.h"
+
+const char *
+debug_event_name(DWORD code)
+{
+	static const char *names[] = {
+		[EXCEPTION_DEBUG_EVENT] = "EXCEPTION_DEBUG_EVENT",
+		[CREATE_THREAD_DEBUG_EVENT] = "CREATE_THREAD_DEBUG_EVENT",
+		[CREATE_PROCESS_DEBUG_EVENT] = "CREATE_PROCESS_DEBUG_EVENT",
+		[EXIT_THREAD_DEBUG_EVENT] = "EXIT_THREAD_DEBUG_EVENT",
+		[EXIT_PROCESS_DEBUG_EVENT] = "EXIT_PROCESS_DEBUG_EVENT",
+		[LOAD_DLL_DEBUG_EVENT] = "LOAD_DLL_DEBUG_EVENT",
+		[UNLOAD_DLL_DEBUG_EVENT] = "UNLOAD_DLL_DEBUG_EVENT",
+		[OUTPUT_DEBUG_STRING_EVENT] = "OUTPUT_DEBUG_STRING_EVENT",
+		[RIP_EVENT] = "RIP_EVENT",
+	};
+
+	if (code < sizeof(names) / sizeof(names[0]) && names[code] != NULL)
+		return names[code];
+	return "?";
+}
+
+const char *
+exception_name(DWORD code)
+{
+	static const struct { DWORD code; const char *name; } t[] = {
+		{ 0x80000003, "EXCEPTION_BREAKPOINT" },
+		{ 0x80000004, "EXCEPTION_SINGLE_STEP" },
+		{ 0x80000001, "STATUS_GUARD_PAGE_VIOLATION" },
+		{ 0x80000002, "EXCEPTION_DATATYPE_MISALIGNMENT" },
+		{ 0xC0000005, "EXCEPTION_ACCESS_VIOLATION" },
+		{ 0xC0000006, "EXCEPTION_IN_PAGE_ERROR" },
+		{ 0xC0000008, "EXCEPTION_INVALID_HANDLE" },
+		{ 0xC000001D, "EXCEPTION_ILLEGAL_INSTRUCTION" },
+		{ 0xC0000025, "EXCEPTION_NONCONTINUABLE_EXCEPTION" },
+		{ 0xC0000026, "EXCEPTION_INVALID_DISPOSITION" },
+		{ 0xC000008C, "EXCEPTION_ARRAY_BOUNDS_EXCEEDED" },
+		{ 0xC000008D, "EXCEPTION_FLT_DENORMAL_OPERAND" },
+		{ 0xC000008E, "EXCEPTION_FLT_DIVIDE_BY_ZERO" },
+		{ 0xC000008F, "EXCEPTION_FLT_INEXACT_RESULT" },
+		{ 0xC0000090, "EXCEPTION_FLT_INVALID_OPERATION" },
+		{ 0xC0000091, "EXCEPTION_FLT_OVERFLOW" },
+		{ 0xC0000092, "EXCEPTION_FLT_STACK_CHECK" },
+		{ 0xC0000093, "EXCEPTION_FLT_UNDERFLOW" },
+		{ 0xC0000094, "EXCEPTION_INT_DIVIDE_BY_ZERO" },
+		{ 0xC0000095, "EXCEPTION_INT_OVERFLOW" },
+		{ 0xC0000096, "EXCEPTION_PRIV_INSTRUCTION" },
+		{ 0xC00000FD, "EXCEPTION_STACK_OVERFLOW" },
+		{ 0xC0000374, "STATUS_HEAP_CORRUPTION" },
+		{ 0xC0000409, "STATUS_STACK_BUFFER_OVERRUN" },
+		{ 0x40010005, "DBG_CONTROL_C" },
+		{ 0x40010006, "DBG_PRINTEXCEPTION_C" },
+		{ 0x4001000A, "DBG_PRINTEXCEPTION_WIDE_C" },
+		{ 0x40010008, "DBG_CONTROL_BREAK" },
+		{ 0x4000001E, "STATUS_WX86_SINGLE_STEP" },
+		{ 0x4000001F, "STATUS_WX86_BREAKPOINT" },
+		{ 0x406D1388, "MS_VC_EXCEPTION (thread name)" },
+		{ 0xE06D7363, "C++ exception (msc)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].code == code)
+			return t[i].name;
+	return NULL;
+}
+
+struct thread *
+session_thread(struct session *s, DWORD tid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return &s->threads[i];
+	return NULL;
+}
+
+static void
+add_thread(struct session *s, DWORD tid, HANDLE h, addr_t start)
+{
+	struct thread *nt;
+
+	if (s->nthreads == s->capthreads) {
+		s->capthreads = s->capthreads ? s->capthreads * 2 : 16;
+		nt = realloc(s->threads, s->capthreads * sizeof(*nt));
+		if (nt == NULL)
+			errx(EXIT_RUNTIME, "out of memory for %u threads",
+			    (unsigned)s->capthreads);
+		s->threads = nt;
+	}
+	s->threads[s->nthreads++] = (struct thread){ tid, h, start };
+}
+
+static void
+remove_thread(struct session *s, DWORD tid)
+{
+	struct thread *t = session_thread(s, tid);
+
+	if (t == NULL)
+		return;
+	memmove(t, t + 1, (size_t)(s->threads + s->nthreads - (t + 1)) *
+	    sizeof(*t));
+	s->nthreads--;
+}
+
+static BOOL
+attach(struct session *s, DWORD pid)
+{
+	/*
+	 * Open the process and learn its bitness first, so that a target this
+	 * tool cannot handle is refused before anything happens to it.
+	 */
+	s->process = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pid);
+	if (s->process == NULL) {
+		warn("OpenProcess(pid %lu)", pid);
+		return FALSE;
+	}
+	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
+		warn("pid %lu is a 64-bit process; use the x64 build of %s",
+		    pid, getprogname());
+		goto fail;
+	}
+	if (!DebugActiveProcess(pid)) {
+		warn("DebugActiveProcess(pid %lu)", pid);
+		goto fail;
+	}
+	/* Our exit must not kill the target: detach, not terminate. */
+	DebugSetProcessKillOnExit(FALSE);
+	s->pid = pid;
+	return TRUE;
+fail:
+	CloseHandle(s->process);
+	s->process = NULL;
+	return FALSE;
+}
+
+/* Append arg to cmd, quoted as CommandLineToArgvW will read it back. */
+static size_t
+quote_arg(char *cmd, size_t len, size_t cap, const char *arg)
+{
+	const char *p;
+	size_t bs;
+
+#define PUT(c)	do { if (len + 1 < cap) cmd[len] = (c); len++; } while (0)
+	if (len > 0)
+		PUT(' ');
+	if (*arg != '\0' && strpbrk(arg, " \t\"") == NULL) {
+		for (p = arg; *p; p++)
+			PUT(*p);
+		return len;
+	}
+	PUT('"');
+	for (p = arg;; p++) {
+		for (bs = 0; *p == '\\'; p++)
+			bs++;
+		if (*p == '\0') {	/* double the backslashes before the quote */
+			while (bs--) { PUT('\\'); PUT('\\'); }
+			break;
+		}
+		if (*p == '"') {
+			while (bs--) { PUT('\\'); PUT('\\'); }
+			PUT('\\');
+		} else
+			while (bs--)
+				PUT('\\');
+		PUT(*p);
+	}
+	PUT('"');
+#undef PUT
+	return len;
+}
+
+static BOOL
+launch(struct session *s, char **argv)
+{
+	STARTUPINFOA si = { .cb = sizeof(si) };
+	PROCESS_INFORMATION pi;
+	char cmd[32768];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; argv[i] != NULL; i++)
+		len = quote_arg(cmd, len, sizeof(cmd), argv[i]);
+	if (len >= sizeof(cmd)) {
+		warnx("%s: command line too long", argv[0]);
+		return FALSE;
+	}
+	cmd[len] = '\0';
+	if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
+	    NULL, NULL, &si, &pi)) {
+		warn("CreateProcess(%s)", argv[0]);
+		return FALSE;
+	}
+	CloseHandle(pi.hThread);
+	DebugSetProcessKillOnExit(FALSE);
+	s->process = pi.hProcess;
+	s->pid = pi.dwProcessId;
+	s->launched = 1;
+	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
+		warn("%s is a 64-bit program; use the x64 build of %s", argv[0],
+		    getprogname());
+		TerminateProcess(s->process, 1);	/* ours, never started */
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL
+session_open(struct session *s, const struct target_spec *spec)
+{
+	struct target_spec t = *spec;
+
+	memset(s, 0, sizeof(*s));
+	if (t.kind == TARGET_COMMAND)
+		return launch(s, t.argv);
+	if (!target_resolve(&t))
+		return FALSE;
+	return attach(s, t.pid);
+}
+
+static BOOL
+is_breakpoint(DWORD code)
+{
+	return code == EXCEPTION_BREAKPOINT || code == STATUS_WX86_BREAKPOINT_CODE;
+}
+
+int
+session_wait(struct session *s, DWORD timeout)
+{
+	DEBUG_EVENT *ev = &s->ev;
+
+	if (s->pending)
+		errx(EXIT_RUNTIME, "session_wait: the last event was not continued");
+	if (!WaitForDebugEvent(ev, timeout)) {
+		if (GetLastError() == ERROR_SEM_TIMEOUT ||
+		    GetLastError() == WAIT_TIMEOUT)
+			return 0;
+		warn("WaitForDebugEvent(pid %lu)", s->pid);
+		return -1;
+	}
+	s->pending = 1;
+	s->at_start = 0;
+	switch (ev->dwDebugEventCode) {
+	case CREATE_PROCESS_DEBUG_EVENT:
+		/* The file handle is ours to close; hProcess/hThread are not. */
+		if (ev->u.CreateProcessInfo.hFile != NULL)
+			CloseHandle(ev->u.CreateProcessInfo.hFile);
+		add_thread(s, ev->dwThreadId, ev->u.CreateProcessInfo.hThread,
+		    (addr_t)(uintptr_t)ev->u.CreateProcessInfo.lpStartAddress);
+		break;
+	case CREATE_THREAD_DEBUG_EVENT:
+		add_thread(s, ev->dwThreadId, ev->u.CreateThread.hThread,
+		    (addr_t)(uintptr_t)ev->u.CreateThread.lpStartAddress);
+		break;
+	case EXIT_THREAD_DEBUG_EVENT:
+		remove_thread(s, ev->dwThreadId);
+		break;
+	case LOAD_DLL_DEBUG_EVENT:
+		if (ev->u.LoadDll.hFile != NULL)
+			CloseHandle(ev->u.LoadDll.hFile);
+		break;
+	case EXIT_PROCESS_DEBUG_EVENT:
+		s->exited = 1;
+		s->exit_code = ev->u.ExitProcess.dwExitCode;
+		break;
+	case EXCEPTION_DEBUG_EVENT:
+		/*
+		 * The first breakpoint of a session is not the target's own:
+		 * after an attach, the break-in thread that DebugActiveProcess
+		 * injected raises it; after a launch, the loader does, once
+		 * the process is set up.
+		 */
+		if (!s->started &&
+		    is_breakpoint(ev->u.Exception.ExceptionRecord.ExceptionCode)) {
+			s->started = s->at_start = 1;
+			if (!s->launched)
+				s->breakin_tid = ev->dwThreadId;
+		}
+		break;
+	}
+	return 1;
+}
+
+BOOL
+session_continue(struct session *s, DWORD status)
+{
+	if (!s->pending)
+		return TRUE;
+	s->pending = 0;
+	if (!ContinueDebugEvent(s->ev.dwProcessId, s->ev.dwThreadId, status)) {
+		warn("ContinueDebugEvent(pid %lu, tid %lu)", s->pid,
+		    s->ev.dwThreadId);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+DWORD
+session_default_status(const struct session *s)
+{
+	if (s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT || s->at_start)
+		return DBG_CONTINUE;
+	/* The WOW64 loader's own breakpoint comes second; it is ours too. */
+	if (s->ev.u.Exception.ExceptionRecord.ExceptionCode ==
+	    STATUS_WX86_BREAKPOINT_CODE)
+		return DBG_CONTINUE;
+	return DBG_EXCEPTION_NOT_HANDLED;
+}
+
+BOOL
+session_wait_start(struct session *s, DWORD timeout)
+{
+	DWORD t0 = GetTickCount(), used;
+	int r;
+
+	while (!s->at_start) {
+		if (s->pending && !session_continue(s, session_default_status(s)))
+			return FALSE;
+		used = GetTickCount() - t0;
+		r = session_wait(s, used < timeout ? timeout - used : 0);
+		if (r < 0)
+			return FALSE;
+		if (r == 0) {
+			warnx("pid %lu: no breakpoint from the debugger's break-in "
+			    "within %lu ms", s->pid, timeout);
+			return FALSE;
+		}
+		if (s->exited) {
+			warnx("pid %lu exited (code %lu) before it could be stopped",
+			    s->pid, s->exit_code);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+BOOL
+session_detach(struct session *s)
+{
+	BOOL ok = TRUE;
+
+	if (s->pending)
+		ok = session_continue(s, session_default_status(s));
+	if (s->exited)
+		return ok;
+	if (!DebugActiveProcessStop(s->pid)) {
+		warn("DebugActiveProcessStop(pid %lu)", s->pid);
+		ok = FALSE;
+	}
+	return ok;
+}

@@ -1,0 +1,87 @@
+/* session.h: one debug session: attach or launch, the event loop, detach. */
+#ifndef DBGKIT_SESSION_H
+#define DBGKIT_SESSION_H
+
+#include <windows.h>
+
+#include "args.h"
+#include "cpu.h"
+
+/* A thread of the target, as the debug events announced it. */
+struct thread {
+	DWORD tid;
+	HANDLE handle;		/* from the event; the system owns it */
+	addr_t start;		/* start address the event gave, 0 if none */
+};
+
+struct session {
+	DWORD pid;
+	HANDLE process;		/* our own handle, PROCESS_ALL_ACCESS */
+	const struct cpu *cpu;	/* the target's CPU view */
+	int launched;		/* started by us, rather than attached to */
+	DEBUG_EVENT ev;		/* the event being handled */
+	int pending;		/* ev still waits for ContinueDebugEvent */
+	int started;		/* the first breakpoint has arrived */
+	int at_start;		/* ... and it is the event being handled */
+	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
+	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
+	DWORD exit_code;
+	struct thread *threads;	/* live threads, in creation order */
+	size_t nthreads, capthreads;
+};
+
+/*
+ * Open the target that spec names and become its debugger: attach to a
+ * running process (DebugActiveProcess) or launch a command line under the
+ * debugger (CreateProcess with DEBUG_ONLY_THIS_PROCESS).  Either way the
+ * target is not killed when the tool exits.  On failure, prints one line
+ * naming the API and returns FALSE with the target untouched.
+ */
+BOOL session_open(struct session *s, const struct target_spec *spec);
+
+/*
+ * Wait up to timeout ms (INFINITE allowed) for the next debug event, keep
+ * the thread table up to date, and leave the event in s->ev, pending.
+ * The caller must session_continue() it before waiting again.  Returns
+ * 1 for an event, 0 on timeout, -1 on failure (after printing why).
+ */
+int session_wait(struct session *s, DWORD timeout);
+
+/* ContinueDebugEvent for the pending event with status; FALSE on failure. */
+BOOL session_continue(struct session *s, DWORD status);
+
+/*
+ * The status a debugger that does not care about this event should give:
+ * DBG_CONTINUE, but DBG_EXCEPTION_NOT_HANDLED for an exception that is
+ * not the initial breakpoint, so the target's own handlers see it.
+ */
+DWORD session_default_status(const struct session *s);
+
+/*
+ * Run the event loop until the first breakpoint: the break-in after an
+ * attach, or the loader's breakpoint after a launch.  Leaves that event
+ * pending, so the whole target stays stopped.  FALSE (after printing why)
+ * if it does not come within timeout ms or the target exits first.
+ */
+BOOL session_wait_start(struct session *s, DWORD timeout);
+
+/*
+ * Stop debugging: continue any pending event with its default status,
+ * then DebugActiveProcessStop.  The target keeps running.  Safe to call
+ * after the target exited.  FALSE (after printing why) on failure.
+ */
+BOOL session_detach(struct session *s);
+
+/* The thread table entry for tid, or NULL. */
+struct thread *session_thread(struct session *s, DWORD tid);
+
+/* "CREATE_PROCESS_DEBUG_EVENT" for 3, and so on; "?" if unknown. */
+const char *debug_event_name(DWORD code);
+
+/* "EXCEPTION_BREAKPOINT" for 0x80000003, and so on; NULL if unknown. */
+const char *exception_name(DWORD code);
+
+/* STATUS_WX86_BREAKPOINT: the WOW64 layer's own initial breakpoint. */
+#define STATUS_WX86_BREAKPOINT_CODE	0x4000001Fu
+
+#endif

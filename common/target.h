@@ -1,0 +1,54 @@
+/* target.h: finding processes and threads: Toolhelp walks and name lookup. */
+#ifndef DBGKIT_TARGET_H
+#define DBGKIT_TARGET_H
+
+#include <windows.h>
+#include <tlhelp32.h>
+#include <stdint.h>
+
+#include "args.h"
+
+/*
+ * Walk every process with Toolhelp, calling fn for each; stop early when
+ * fn returns FALSE.  Returns FALSE (after printing why) if the snapshot
+ * cannot be taken.
+ */
+BOOL proc_walk(BOOL (*fn)(const PROCESSENTRY32 *pe, void *arg), void *arg);
+
+/*
+ * Turn a TARGET_NAME spec into a TARGET_PID one: the one process whose
+ * image name is name, or name plus ".exe", ignoring case.  Prints one line
+ * and returns FALSE when none matches or several do (listing their pids).
+ */
+BOOL target_resolve(struct target_spec *spec);
+
+/*
+ * The ids of pid's threads, from a Toolhelp walk, in the order Toolhelp
+ * gives them.  Stores a malloc'd array in *tids (the caller frees it)
+ * and returns the count; -1 (after printing why) on failure.
+ */
+int thread_ids(DWORD pid, DWORD **tids);
+
+#endif
+
+/*
+ * OpenThread with the rights a debugger needs (context, suspend, query).
+ * NULL (after printing why) on failure.  The caller closes the handle.
+ */
+HANDLE thread_open(DWORD tid);
+
+/*
+ * The address the thread started at, as Windows recorded it
+ * (NtQueryInformationThread, ThreadQuerySetWin32StartAddress); 0 if it
+ * cannot be read.
+ */
+uint64_t thread_start(HANDLE thread);
+
+/*
+ * The thread's description (SetThreadDescription), as UTF-8 in buf, or
+ * "" when it has none or Windows is too old to keep one.  Returns buf.
+ */
+char *thread_description(HANDLE thread, char *buf, size_t n);
+
+/* "normal", "highest", ... for a GetThreadPriority value; "?" otherwise. */
+const char *priority_name(int prio);

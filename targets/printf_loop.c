@@ -1,0 +1,45 @@
+/*
+ * printf_loop: call printf("going...%d") in a loop with a short sleep.
+ *
+ *   printf_loop [-n COUNT] [-d MS]
+ *
+ * First line: pid=N printf=ADDRESS, the address of the msvcrt printf that
+ * the loop calls.  Each line after it is one call, numbered from 1.  With
+ * -n it exits after COUNT calls, with COUNT as its exit code; -d sets the
+ * sleep between calls (default 100 ms).
+ */
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int
+main(int argc, char *argv[])
+{
+	int (*print)(const char *, ...);
+	unsigned long count = 0, delay = 100, i;
+	int c;
+
+	while ((c = getopt(argc, argv, "d:n:")) != -1)
+		switch (c) {
+		case 'd': delay = strtoul(optarg, NULL, 0); break;
+		case 'n': count = strtoul(optarg, NULL, 0); break;
+		default:
+			fprintf(stderr, "usage: printf_loop [-n count] [-d ms]\n");
+			return 2;
+		}
+
+	/* Call msvcrt's own printf, not a wrapper: that is the one to catch. */
+	print = (int (*)(const char *, ...))(void *)GetProcAddress(
+	    LoadLibraryA("msvcrt.dll"), "printf");
+	if (print == NULL)
+		return 1;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("pid=%lu printf=0x%llx\n", GetCurrentProcessId(),
+	    (unsigned long long)(uintptr_t)print);
+	for (i = 1; count == 0 || i <= count; i++) {
+		print("going...%lu\n", i);
+		Sleep(delay);
+	}
+	return (int)count;
+}

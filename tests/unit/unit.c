@@ -1,0 +1,2 @@
+/* unit.c: placeholder replaced below */
+int main(void) { return 0; }

@@ -1,0 +1,133 @@
+/*
+ * regs: attach to a process, print the registers of its threads, detach.
+ *
+ * Lesson 03.  While a debug event is pending the whole target is stopped,
+ * so every thread is read at the same instant, from its CONTEXT.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "args.h"
+#include "cpu.h"
+#include "err.h"
+#include "flags.h"
+#include "session.h"
+#include "target.h"
+
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "thread", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: regs [-a] [-t tid] pid | name\n"
+	    "       regs [-a] [-t tid] -- program [args]\n"
+	    "  -a  also segment and debug registers, EFLAGS and DR7 decoded\n"
+	    "  -t  only this thread\n");
+	exit(status);
+}
+
+/* -a: the flags and DR7, bit by bit. */
+static void
+print_decoded(const struct cpu *cpu, const union context *c)
+{
+	uint32_t efl = (uint32_t)reg_get(cpu->flags, c);
+	uint32_t dr7 = (uint32_t)reg_get(cpu->dr7, c);
+	char buf[128];
+	int i;
+
+	printf("efl: %s", eflags_windbg(efl, buf, sizeof(buf)));
+	printf("  set: %s\n", eflags_names(efl, buf, sizeof(buf)));
+	printf("dr6: %s\n", dr6_names((uint32_t)reg_get(cpu->dr6, c), buf,
+	    sizeof(buf)));
+	for (i = 0; i < DR_SLOTS; i++)
+		printf("dr7 slot %d: %s\n", i, dr7_slot_describe(dr7, i, buf,
+		    sizeof(buf)));
+}
+
+static int
+print_thread(struct session *s, DWORD tid, int all)
+{
+	union context c;
+	HANDLE h;
+
+	if ((h = thread_open(tid)) == NULL)
+		return 0;
+	if (!s->cpu->get(h, &c)) {
+		warn("GetThreadContext(tid %lu)", tid);
+		CloseHandle(h);
+		return 0;
+	}
+	CloseHandle(h);
+	printf("thread %lu%s\n", tid, tid == s->breakin_tid ?
+	    "  (the debugger's break-in thread: DebugActiveProcess created it)" :
+	    "");
+	cpu_print(stdout, s->cpu, &c, all ? REG_GENERAL | REG_SEGMENT |
+	    REG_DEBUG : REG_GENERAL);
+	if (all)
+		print_decoded(s->cpu, &c);
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct target_spec spec;
+	struct session s;
+	DWORD *tids, only = 0;
+	char **cmd;
+	int all = 0, ch, i, n, ok = 1, found = 0;
+
+	setprogname(argv[0]);
+	cmd = cut_command(&argc, argv);
+	while ((ch = getopt_long(argc, argv, "+ahVt:", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
+		case 't':
+			only = (DWORD)optnumber("-t", optarg, 1, UINT32_MAX);
+			break;
+		case 'V':
+			version();
+		case 'h':
+			usage(0);
+		default:
+			usage(EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+	take_target(cmd, &argc, &argv, &spec);
+	if (argc > 0)
+		usage(EXIT_USAGE);
+
+	if (!session_open(&s, &spec))
+		return EXIT_RUNTIME;
+	/* Stop the whole target: at the break-in, every thread is frozen. */
+	if (!session_wait_start(&s, 10000) || (n = thread_ids(s.pid, &tids)) < 0) {
+		session_detach(&s);
+		return EXIT_RUNTIME;
+	}
+	printf("pid %lu: %s, %d threads\n", s.pid, s.cpu->name, n);
+	for (i = 0; i < n; i++) {
+		if (only != 0 && tids[i] != only)
+			continue;
+		found = 1;
+		ok &= print_thread(&s, tids[i], all);
+	}
+	free(tids);
+	if (!session_detach(&s))
+		ok = 0;
+	if (only != 0 && !found) {
+		warnx("-t %lu: no such thread in pid %lu", only, s.pid);
+		ok = 0;
+	}
+	return ok ? 0 : EXIT_RUNTIME;
+}
