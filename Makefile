@@ -7,7 +7,7 @@
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = regs
+TOOLS   = procs regs threads events
 TARGETS = printf_loop spin_threads known_regs counter
 LIB     = args cpu err flags mem session sym target
 VERSION = 0.1
@@ -83,7 +83,7 @@ CFLAGS  = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	  -D_WIN32_WINNT=0x0601 -DDBGKIT_VERSION=\"$(VERSION)\" \
 	  -Icommon -I$(DEPS.$(ARCH))/include
 LDFLAGS = -static
-LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lntdll
+LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
 arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe

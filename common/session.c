@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 #include "session.h"
 #include "target.h"
 
@@ -109,6 +110,51 @@ remove_thread(struct session *s, DWORD tid)
 	memmove(t, t + 1, (size_t)(s->threads + s->nthreads - (t + 1)) *
 	    sizeof(*t));
 	s->nthreads--;
+}
+
+static volatile LONG interrupted;
+
+static BOOL WINAPI
+on_ctrl(DWORD type)
+{
+	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT)
+		return FALSE;
+	/* Do not die: the event loop sees the flag, cleans up and detaches. */
+	InterlockedExchange(&interrupted, 1);
+	return TRUE;
+}
+
+int
+session_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+/*
+ * The file name of the image a CREATE_PROCESS or LOAD_DLL event is about:
+ * from the file handle the event carries, else from lpImageName, which
+ * points (in the target) at a pointer to the name, and may be NULL.
+ */
+static void
+event_image(struct session *s, HANDLE file, void *name_ptr, int wide)
+{
+	char path[MAX_PATH + 8], *base, *p;
+	addr_t name;
+
+	s->image[0] = '\0';
+	if (file != NULL && GetFinalPathNameByHandleA(file, path,
+	    sizeof(path), 0) - 1 < sizeof(path) - 1) {
+		for (base = p = path; *p != '\0'; p++)
+			if (*p == '\\' || *p == '/')
+				base = p + 1;
+		snprintf(s->image, sizeof(s->image), "%s", base);
+		return;
+	}
+	if (name_ptr != NULL && s->cpu != NULL &&
+	    mem_read_ptr(s->process, (addr_t)(uintptr_t)name_ptr,
+	    s->cpu->ptrsize, &name) && name != 0)
+		mem_read_string(s->process, name, wide, s->image,
+		    sizeof(s->image));
 }
 
 static BOOL
@@ -219,6 +265,7 @@ session_open(struct session *s, const struct target_spec *spec)
 	struct target_spec t = *spec;
 
 	memset(s, 0, sizeof(*s));
+	SetConsoleCtrlHandler(on_ctrl, TRUE);
 	if (t.kind == TARGET_COMMAND)
 		return launch(s, t.argv);
 	if (!target_resolve(&t))
@@ -236,20 +283,32 @@ int
 session_wait(struct session *s, DWORD timeout)
 {
 	DEBUG_EVENT *ev = &s->ev;
+	DWORD slice;
 
 	if (s->pending)
 		errx(EXIT_RUNTIME, "session_wait: the last event was not continued");
-	if (!WaitForDebugEvent(ev, timeout)) {
-		if (GetLastError() == ERROR_SEM_TIMEOUT ||
-		    GetLastError() == WAIT_TIMEOUT)
+	/* Wait in short slices, so that a Ctrl-C is noticed promptly. */
+	for (;;) {
+		if (interrupted)
 			return 0;
-		warn("WaitForDebugEvent(pid %lu)", s->pid);
-		return -1;
+		slice = timeout < 100 ? timeout : 100;
+		if (WaitForDebugEvent(ev, slice))
+			break;
+		if (GetLastError() != ERROR_SEM_TIMEOUT &&
+		    GetLastError() != WAIT_TIMEOUT) {
+			warn("WaitForDebugEvent(pid %lu)", s->pid);
+			return -1;
+		}
+		if (timeout != INFINITE && (timeout -= slice) == 0)
+			return 0;
 	}
 	s->pending = 1;
 	s->at_start = 0;
 	switch (ev->dwDebugEventCode) {
 	case CREATE_PROCESS_DEBUG_EVENT:
+		event_image(s, ev->u.CreateProcessInfo.hFile,
+		    ev->u.CreateProcessInfo.lpImageName,
+		    ev->u.CreateProcessInfo.fUnicode);
 		/* The file handle is ours to close; hProcess/hThread are not. */
 		if (ev->u.CreateProcessInfo.hFile != NULL)
 			CloseHandle(ev->u.CreateProcessInfo.hFile);
@@ -264,6 +323,8 @@ session_wait(struct session *s, DWORD timeout)
 		remove_thread(s, ev->dwThreadId);
 		break;
 	case LOAD_DLL_DEBUG_EVENT:
+		event_image(s, ev->u.LoadDll.hFile, ev->u.LoadDll.lpImageName,
+		    ev->u.LoadDll.fUnicode);
 		if (ev->u.LoadDll.hFile != NULL)
 			CloseHandle(ev->u.LoadDll.hFile);
 		break;
@@ -347,13 +408,18 @@ session_detach(struct session *s)
 {
 	BOOL ok = TRUE;
 
+	if (s->process == NULL)		/* never opened */
+		return TRUE;
 	if (s->pending)
 		ok = session_continue(s, session_default_status(s));
-	if (s->exited)
-		return ok;
-	if (!DebugActiveProcessStop(s->pid)) {
+	if (!s->exited && !DebugActiveProcessStop(s->pid)) {
 		warn("DebugActiveProcessStop(pid %lu)", s->pid);
 		ok = FALSE;
 	}
+	CloseHandle(s->process);
+	s->process = NULL;
+	free(s->threads);
+	s->threads = NULL;
+	s->nthreads = s->capthreads = 0;
 	return ok;
 }

@@ -26,6 +26,7 @@ struct session {
 	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
+	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
 	struct thread *threads;	/* live threads, in creation order */
 	size_t nthreads, capthreads;
 };
@@ -43,7 +44,8 @@ BOOL session_open(struct session *s, const struct target_spec *spec);
  * Wait up to timeout ms (INFINITE allowed) for the next debug event, keep
  * the thread table up to date, and leave the event in s->ev, pending.
  * The caller must session_continue() it before waiting again.  Returns
- * 1 for an event, 0 on timeout, -1 on failure (after printing why).
+ * 1 for an event, 0 on timeout or Ctrl-C, -1 on failure (after printing
+ * why).  session_interrupted() tells a Ctrl-C from a timeout.
  */
 int session_wait(struct session *s, DWORD timeout);
 
@@ -67,10 +69,14 @@ BOOL session_wait_start(struct session *s, DWORD timeout);
 
 /*
  * Stop debugging: continue any pending event with its default status,
- * then DebugActiveProcessStop.  The target keeps running.  Safe to call
- * after the target exited.  FALSE (after printing why) on failure.
+ * then DebugActiveProcessStop, and release the session.  The target keeps
+ * running.  Safe after the target exited.  FALSE (after printing why) on
+ * failure.
  */
 BOOL session_detach(struct session *s);
+
+/* True once Ctrl-C or Ctrl-Break was pressed (session_open catches them). */
+int session_interrupted(void);
 
 /* The thread table entry for tid, or NULL. */
 struct thread *session_thread(struct session *s, DWORD tid);

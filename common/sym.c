@@ -6,53 +6,62 @@
 #include "err.h"
 #include "sym.h"
 
+#include <psapi.h>
+
 BOOL
-modules_load(DWORD pid, struct modules *m)
+modules_load(HANDLE process, struct modules *m)
 {
-	MODULEENTRY32 me;
-	HANDLE snap;
-	struct module *nv;
-	size_t cap = 0;
-	BOOL more;
+	HMODULE *hv = NULL, *nh;
+	MODULEINFO mi;
+	DWORD need = 0, have = 0;
+	size_t i;
 	int tries;
 
 	m->v = NULL;
 	m->n = 0;
 	/*
-	 * The snapshot reads the loader's lists inside the target; while
-	 * the target loads a DLL it may fail with ERROR_BAD_LENGTH.  Retry.
+	 * LIST_MODULES_ALL: both a WOW64 target's 32-bit modules and its
+	 * 64-bit ones.  The list can grow between the two calls (and the
+	 * loader's lists may be mid-update), so retry a few times.
 	 */
 	for (tries = 0; tries < 5; tries++) {
-		snap = CreateToolhelp32Snapshot(TH32CS_SNAPMODULE |
-		    TH32CS_SNAPMODULE32, pid);
-		if (snap != INVALID_HANDLE_VALUE || GetLastError() != ERROR_BAD_LENGTH)
+		if (EnumProcessModulesEx(process, hv, have, &need,
+		    LIST_MODULES_ALL) && need <= have)
 			break;
-		Sleep(10);
+		if (need > have) {
+			if ((nh = realloc(hv, need + 16 * sizeof(*hv))) == NULL)
+				break;
+			hv = nh;
+			have = need + 16 * sizeof(*hv);
+		} else
+			Sleep(10);
 	}
-	if (snap == INVALID_HANDLE_VALUE) {
-		warn("CreateToolhelp32Snapshot(modules of pid %lu)", pid);
+	if (tries == 5 || hv == NULL) {
+		warn("EnumProcessModulesEx(pid %lu)", GetProcessId(process));
+		free(hv);
 		return FALSE;
 	}
-	me.dwSize = sizeof(me);
-	for (more = Module32First(snap, &me); more; more = Module32Next(snap, &me)) {
-		if (m->n == cap) {
-			cap = cap ? cap * 2 : 32;
-			if ((nv = realloc(m->v, cap * sizeof(*nv))) == NULL) {
-				CloseHandle(snap);
-				modules_free(m);
-				SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-				warn("module list of pid %lu", pid);
-				return FALSE;
-			}
-			m->v = nv;
-		}
-		m->v[m->n].base = (addr_t)(uintptr_t)me.modBaseAddr;
-		m->v[m->n].size = me.modBaseSize;
-		snprintf(m->v[m->n].name, sizeof(m->v[m->n].name), "%s", me.szModule);
-		snprintf(m->v[m->n].path, sizeof(m->v[m->n].path), "%s", me.szExePath);
+	if ((m->v = calloc(need / sizeof(*hv) + 1, sizeof(*m->v))) == NULL) {
+		free(hv);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		warn("module list of pid %lu", GetProcessId(process));
+		return FALSE;
+	}
+	for (i = 0; i < need / sizeof(*hv); i++) {
+		struct module *mod = &m->v[m->n];
+
+		if (!GetModuleInformation(process, hv[i], &mi, sizeof(mi)))
+			continue;	/* unloaded since */
+		mod->base = (addr_t)(uintptr_t)mi.lpBaseOfDll;
+		mod->size = mi.SizeOfImage;
+		if (!GetModuleBaseNameA(process, hv[i], mod->name, sizeof(mod->name)))
+			snprintf(mod->name, sizeof(mod->name), "%llx",
+			    (unsigned long long)mod->base);
+		if (!GetModuleFileNameExA(process, hv[i], mod->path, sizeof(mod->path)))
+			mod->path[0] = '\0';
 		m->n++;
 	}
-	CloseHandle(snap);
+	free(hv);
 	return TRUE;
 }
 

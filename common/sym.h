@@ -3,14 +3,13 @@
 #define DBGKIT_SYM_H
 
 #include <windows.h>
-#include <tlhelp32.h>
 
 #include "cpu.h"
 
 struct module {
 	addr_t base;
 	uint32_t size;
-	char name[MAX_MODULE_NAME32 + 1];	/* "kernel32.dll" */
+	char name[256];	/* "kernel32.dll" */
 	char path[MAX_PATH];
 };
 
@@ -20,11 +19,12 @@ struct modules {
 };
 
 /*
- * Take a Toolhelp snapshot of pid's modules, 32-bit and 64-bit alike
- * (TH32CS_SNAPMODULE | TH32CS_SNAPMODULE32), into *m, which the caller
- * releases with modules_free().  FALSE (after printing why) on failure.
+ * List the modules of process, 32-bit and 64-bit alike
+ * (EnumProcessModulesEx with LIST_MODULES_ALL), into *m, which the caller
+ * releases with modules_free().  The handle needs PROCESS_QUERY_INFORMATION
+ * and PROCESS_VM_READ.  FALSE (after printing why) on failure.
  */
-BOOL modules_load(DWORD pid, struct modules *m);
+BOOL modules_load(HANDLE process, struct modules *m);
 
 /* Release what modules_load() allocated; *m becomes empty. */
 void modules_free(struct modules *m);
