@@ -68,8 +68,11 @@ WINE_READY = $(if $(RUN),build/wineprefix/.ready)
 demo: all $(WINE_READY)
 	sh tests/demo.sh
 
+# The suite ends the targets it starts; wineserver -k ends the rest of
+# the prefix (its services) once it is done, pass or fail.
 check: all $(WINE_READY)
-	prove --exec tests/run tests/*.t build/x86/unit.exe build/x64/unit.exe
+	@rc=0; prove --exec tests/run tests/*.t build/x86/unit.exe \
+	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
 
 clean:
 	rm -rf build/x86 build/x64

@@ -1,4 +1,5 @@
 /* args.c: numbers and target operands, checked strictly. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,18 @@ take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 		errx(EXIT_USAGE, "target \"%s\": %s", (*argv)[0], why);
 	(*argc)--;
 	(*argv)++;
+}
+
+void
+badopt(int ch, char *const argv[])
+{
+	const char *arg = argv[optind - 1];
+
+	if (ch == ':')
+		errx(EXIT_USAGE, "option %s needs an argument (see %s -h)", arg,
+		    getprogname());
+	if (optopt != 0)
+		errx(EXIT_USAGE, "unknown option -%c (see %s -h)", optopt,
+		    getprogname());
+	errx(EXIT_USAGE, "unknown option %s (see %s -h)", arg, getprogname());
 }

@@ -55,9 +55,9 @@ apt_install() {
 }
 
 # --- mingw-w64 --------------------------------------------------------------
-pkgs="gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 make dpkg-dev"
+pkgs="gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 make dpkg-dev perl"
 if installed $pkgs; then
-	say "mingw-w64: present"
+	say "mingw-w64, make, perl: present"
 else
 	apt_update
 	apt_install $pkgs

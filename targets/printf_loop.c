@@ -1,12 +1,13 @@
 /*
  * printf_loop: call printf("going...%d") in a loop with a short sleep.
  *
- *   printf_loop [-n COUNT] [-d MS]
+ *   printf_loop [-o] [-n COUNT] [-d MS]
  *
  * First line: pid=N printf=ADDRESS, the address of the msvcrt printf that
  * the loop calls.  Each line after it is one call, numbered from 1.  With
  * -n it exits after COUNT calls, with COUNT as its exit code; -d sets the
- * sleep between calls (default 100 ms).
+ * sleep between calls (default 100 ms); -o also sends each line to the
+ * debugger with OutputDebugString.
  */
 #include <windows.h>
 #include <stdio.h>
@@ -18,14 +19,16 @@ main(int argc, char *argv[])
 {
 	int (*print)(const char *, ...);
 	unsigned long count = 0, delay = 100, i;
-	int c;
+	char line[64];
+	int c, ods = 0;
 
-	while ((c = getopt(argc, argv, "d:n:")) != -1)
+	while ((c = getopt(argc, argv, "d:n:o")) != -1)
 		switch (c) {
 		case 'd': delay = strtoul(optarg, NULL, 0); break;
 		case 'n': count = strtoul(optarg, NULL, 0); break;
+		case 'o': ods = 1; break;
 		default:
-			fprintf(stderr, "usage: printf_loop [-n count] [-d ms]\n");
+			fprintf(stderr, "usage: printf_loop [-o] [-n count] [-d ms]\n");
 			return 2;
 		}
 
@@ -39,6 +42,10 @@ main(int argc, char *argv[])
 	    (unsigned long long)(uintptr_t)print);
 	for (i = 1; count == 0 || i <= count; i++) {
 		print("going...%lu\n", i);
+		if (ods) {
+			snprintf(line, sizeof(line), "going...%lu\n", i);
+			OutputDebugStringA(line);
+		}
 		Sleep(delay);
 	}
 	return (int)count;

@@ -135,7 +135,7 @@ main(int argc, char *argv[])
 
 	setprogname(argv[0]);
 	cmd = cut_command(&argc, argv);
-	while ((ch = getopt_long(argc, argv, "+hn:s:V", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "+:hn:s:V", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'n':
 			count = optnumber("-n", optarg, 1, UINT32_MAX);
@@ -148,7 +148,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		default:
-			usage(EXIT_USAGE);
+			badopt(ch, argv);
 		}
 	argc -= optind;
 	argv += optind;

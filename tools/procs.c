@@ -61,14 +61,14 @@ main(int argc, char *argv[])
 	int ch, n = 0;
 
 	setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'V':
 			version();
 		case 'h':
 			usage(0);
 		default:
-			usage(EXIT_USAGE);
+			badopt(ch, argv);
 		}
 	if (optind < argc)
 		usage(EXIT_USAGE);

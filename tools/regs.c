@@ -76,6 +76,17 @@ print_thread(struct session *s, DWORD tid, int all)
 	return 1;
 }
 
+static int
+has_thread(const DWORD *tids, int n, DWORD tid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (tids[i] == tid)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -83,11 +94,11 @@ main(int argc, char *argv[])
 	struct session s;
 	DWORD *tids, only = 0;
 	char **cmd;
-	int all = 0, ch, i, n, ok = 1, found = 0;
+	int all = 0, ch, i, n, ok = 1;
 
 	setprogname(argv[0]);
 	cmd = cut_command(&argc, argv);
-	while ((ch = getopt_long(argc, argv, "+ahVt:", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "+:ahVt:", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'a':
 			all = 1;
@@ -100,7 +111,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		default:
-			usage(EXIT_USAGE);
+			badopt(ch, argv);
 		}
 	argc -= optind;
 	argv += optind;
@@ -115,19 +126,17 @@ main(int argc, char *argv[])
 		session_detach(&s);
 		return EXIT_RUNTIME;
 	}
-	printf("pid %lu: %s, %d threads\n", s.pid, s.cpu->name, n);
-	for (i = 0; i < n; i++) {
-		if (only != 0 && tids[i] != only)
-			continue;
-		found = 1;
-		ok &= print_thread(&s, tids[i], all);
+	if (only != 0 && !has_thread(tids, n, only)) {
+		warnx("-t %lu: no such thread in pid %lu", only, s.pid);
+		ok = 0;
+	} else {
+		printf("pid %lu: %s, %d threads\n", s.pid, s.cpu->name, n);
+		for (i = 0; i < n; i++)
+			if (only == 0 || tids[i] == only)
+				ok &= print_thread(&s, tids[i], all);
 	}
 	free(tids);
 	if (!session_detach(&s))
 		ok = 0;
-	if (only != 0 && !found) {
-		warnx("-t %lu: no such thread in pid %lu", only, s.pid);
-		ok = 0;
-	}
 	return ok ? 0 : EXIT_RUNTIME;
 }

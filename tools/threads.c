@@ -67,14 +67,14 @@ main(int argc, char *argv[])
 
 	setprogname(argv[0]);
 	cmd = cut_command(&argc, argv);
-	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'V':
 			version();
 		case 'h':
 			usage(0);
 		default:
-			usage(EXIT_USAGE);
+			badopt(ch, argv);
 		}
 	argc -= optind;
 	argv += optind;

@@ -1,2 +1,265 @@
-/* unit.c: placeholder replaced below */
-int main(void) { return 0; }
+/*
+ * unit.c: unit tests for common/, printing TAP.  Built for x86 and x64
+ * and run under Wine (or natively on Windows) by make check.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cpu.h"
+#include "err.h"
+#include "flags.h"
+#include "session.h"
+#include "sym.h"
+
+static int ntests, nfailed;
+
+static void
+ok(int cond, const char *what)
+{
+	ntests++;
+	if (!cond)
+		nfailed++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", ntests, what);
+}
+
+static void
+is_str(const char *got, const char *want, const char *what)
+{
+	ok(strcmp(got, want) == 0, what);
+	if (strcmp(got, want) != 0)
+		printf("#   got \"%s\"\n#  want \"%s\"\n", got, want);
+}
+
+static void
+test_numbers(void)
+{
+	uint64_t v = 7;
+
+	ok(parse_number("1234", 0, UINT64_MAX, &v) == NULL && v == 1234,
+	    "decimal number");
+	ok(parse_number("0x4d2", 0, UINT64_MAX, &v) == NULL && v == 1234,
+	    "0x-hex number");
+	ok(parse_number("0X4D2", 0, UINT64_MAX, &v) == NULL && v == 1234,
+	    "0X-hex number, upper case");
+	ok(parse_number("010", 0, UINT64_MAX, &v) == NULL && v == 10,
+	    "leading zero is decimal, not octal");
+	v = 7;
+	ok(parse_number("", 0, 10, &v) != NULL && v == 7, "empty is refused");
+	ok(parse_number("-1", 0, 10, &v) != NULL, "negative is refused");
+	ok(parse_number(" 5", 0, 10, &v) != NULL, "leading space is refused");
+	ok(parse_number("5x", 0, 10, &v) != NULL, "trailing junk is refused");
+	ok(parse_number("0x", 0, 10, &v) != NULL, "bare 0x is refused");
+	ok(parse_number("0", 1, 10, &v) != NULL, "below the minimum");
+	ok(parse_number("11", 1, 10, &v) != NULL, "above the maximum");
+	ok(parse_number("18446744073709551615", 0, UINT64_MAX, &v) == NULL &&
+	    v == UINT64_MAX, "largest 64-bit value");
+	ok(parse_number("18446744073709551616", 0, UINT64_MAX, &v) != NULL,
+	    "one past the largest 64-bit value overflows");
+}
+
+static void
+test_targets(void)
+{
+	struct target_spec t;
+	char a0[] = "regs", a1[] = "-a", a2[] = "--", a3[] = "prog.exe",
+	    a4[] = "x y", *argv[] = { a0, a1, a2, a3, a4, NULL }, **cmd;
+	int argc = 5;
+
+	ok(parse_target("1234", &t) == NULL && t.kind == TARGET_PID &&
+	    t.pid == 1234, "target: decimal pid");
+	ok(parse_target("0x4d2", &t) == NULL && t.kind == TARGET_PID &&
+	    t.pid == 1234, "target: hex pid");
+	ok(parse_target("printf_loop.exe", &t) == NULL &&
+	    t.kind == TARGET_NAME && strcmp(t.name, "printf_loop.exe") == 0,
+	    "target: image name");
+	ok(parse_target("7z.exe", &t) == NULL && t.kind == TARGET_NAME,
+	    "target: a name starting with a digit stays a name");
+	ok(parse_target("0xzz", &t) == NULL && t.kind == TARGET_NAME,
+	    "target: 0x without hex digits is a name");
+	ok(parse_target("4294967296", &t) != NULL,
+	    "target: pid beyond 32 bits is refused");
+	ok(parse_target("", &t) != NULL, "target: empty is refused");
+
+	cmd = cut_command(&argc, argv);
+	ok(argc == 2 && argv[2] == NULL && cmd != NULL &&
+	    strcmp(cmd[0], "prog.exe") == 0 && strcmp(cmd[1], "x y") == 0 &&
+	    cmd[2] == NULL, "cut_command splits at --");
+	argc = 2;
+	ok(cut_command(&argc, argv) == NULL && argc == 2,
+	    "cut_command without -- leaves argv alone");
+}
+
+static void
+test_eflags(void)
+{
+	char buf[128];
+
+	is_str(eflags_windbg(0x246, buf, sizeof(buf)),
+	    "iopl=0 nv up ei pl zr na pe nc", "eflags 0x246, WinDbg style");
+	is_str(eflags_windbg(0xcd5 | 0x3000, buf, sizeof(buf)),
+	    "iopl=3 ov dn di ng zr ac pe cy", "eflags, every flag set");
+	is_str(eflags_names(0x246, buf, sizeof(buf)), "PF ZF IF",
+	    "eflags 0x246 by name");
+	is_str(eflags_names(EFLAGS_TF | EFLAGS_RF, buf, sizeof(buf)), "TF RF",
+	    "trap and resume flags by name");
+	is_str(eflags_names(0, buf, sizeof(buf)), "-", "no flags");
+	ok(TRAP_FLAG == 0x100 && RESUME_FLAG == 0x10000,
+	    "TRAP_FLAG and RESUME_FLAG values");
+	eflags_windbg(0x246, buf, 10);
+	ok(strlen(buf) == 9, "eflags_windbg truncates to its buffer");
+}
+
+static void
+test_dr7(void)
+{
+	char buf[128];
+	uint32_t d;
+	int i;
+
+	d = dr7_enable(0, 0, DR7_RW_EXECUTE, 1);
+	ok(d == 0x1, "dr7: slot 0 execute, len 1 is 0x1");
+	d = dr7_enable(0, 1, DR7_RW_WRITE, 4);
+	ok(d == 0x00d00004, "dr7: slot 1 write, len 4 is 0x00d00004");
+	d = dr7_enable(d, 3, DR7_RW_READWRITE, 8);
+	ok(d == 0xb0d00044, "dr7: slot 3 read/write, len 8 added");
+	ok(dr7_rw(d, 1) == DR7_RW_WRITE && dr7_len(d, 1) == 4,
+	    "dr7: slot 1 decodes as write, 4 bytes");
+	ok(dr7_rw(d, 3) == DR7_RW_READWRITE && dr7_len(d, 3) == 8,
+	    "dr7: slot 3 decodes as read/write, 8 bytes");
+	ok(dr7_enabled(d, 1) && !dr7_enabled(d, 0) && !dr7_enabled(d, 2),
+	    "dr7: enabled slots");
+	ok(dr7_disable(d, 1) == 0xb0000040, "dr7: disable clears only slot 1");
+	ok(dr7_enable(0, 2, DR7_RW_WRITE, 3) == 0, "dr7: length 3 is refused");
+	for (i = 0, d = 0; i < DR_SLOTS; i++)
+		d = dr7_enable(d, i, DR7_RW_WRITE, 2);
+	for (i = 0; i < DR_SLOTS; i++)
+		d = dr7_disable(d, i);
+	ok(d == 0, "dr7: enabling then disabling every slot leaves 0");
+	is_str(dr7_slot_describe(0x00d00004, 1, buf, sizeof(buf)),
+	    "L1=1 G1=0 RW1=01 (write) LEN1=11 (4 bytes)",
+	    "dr7: slot 1 described field by field");
+	is_str(dr7_slot_describe(0x00000002, 0, buf, sizeof(buf)),
+	    "L0=0 G0=1 RW0=00 (execute) LEN0=00 (1 byte)",
+	    "dr7: global slot 0 described");
+	is_str(dr6_names(DR6_B(1) | DR6_BS, buf, sizeof(buf)), "B1 BS",
+	    "dr6: B1 and BS by name");
+	is_str(dr6_names(0xffff0ff0, buf, sizeof(buf)), "-",
+	    "dr6: reserved bits are not named");
+	is_str(dr6_names(0xffff0ff0 | DR6_BT, buf, sizeof(buf)), "BT",
+	    "dr6: BT among reserved bits");
+}
+
+static void
+test_registers(void)
+{
+	union context c;
+	const struct reg *r;
+
+	memset(&c, 0, sizeof(c));
+	ok(cpu_x86.nregs == 22 && cpu_x86.ptrsize == 4, "x86 table size");
+	is_str(cpu_x86.ip->name, "eip", "x86 ip is eip");
+	is_str(cpu_x86.sp->name, "esp", "x86 sp is esp");
+	is_str(cpu_x86.flags->name, "efl", "x86 flags is efl");
+	is_str(cpu_x86.dr[0]->name, "dr0", "x86 dr[0] is dr0");
+	is_str(cpu_x86.dr[3]->name, "dr3", "x86 dr[3] is dr3");
+	is_str(cpu_x86.dr6->name, "dr6", "x86 dr6");
+	is_str(cpu_x86.dr7->name, "dr7", "x86 dr7");
+	r = cpu_reg(&cpu_x86, "EAX");
+	ok(r != NULL && r->width == 4, "x86 eax found by name, 4 bytes");
+	reg_set(r, &c, 0x1122334455ull);
+	ok(reg_get(r, &c) == 0x22334455, "x86 eax keeps 32 bits");
+	ok(reg_get(cpu_reg(&cpu_x86, "ebx"), &c) == 0,
+	    "setting eax leaves ebx alone");
+	r = cpu_reg(&cpu_x86, "cs");
+	ok(r != NULL && r->width == 2 && r->group == REG_SEGMENT,
+	    "x86 cs is a 2-byte segment register");
+	ok(cpu_reg(&cpu_x86, "rax") == NULL, "x86 has no rax");
+#ifdef _WIN64
+	{
+		WOW64_CONTEXT *w = &c.wow64;
+
+		memset(&c, 0, sizeof(c));
+		w->Eip = 0x401000;
+		w->Dr7 = 0x401;
+		ok(reg_get(cpu_x86.ip, &c) == 0x401000 &&
+		    reg_get(cpu_x86.dr7, &c) == 0x401,
+		    "WOW64 view: offsets are WOW64_CONTEXT's");
+	}
+	ok(cpu_x64.nregs == 30 && cpu_x64.ptrsize == 8, "x64 table size");
+	is_str(cpu_x64.ip->name, "rip", "x64 ip is rip");
+	is_str(cpu_x64.sp->name, "rsp", "x64 sp is rsp");
+	is_str(cpu_x64.flags->name, "efl", "x64 flags is efl");
+	is_str(cpu_x64.dr[0]->name, "dr0", "x64 dr[0] is dr0");
+	is_str(cpu_x64.dr7->name, "dr7", "x64 dr7");
+	memset(&c, 0, sizeof(c));
+	c.native.R15 = 0x9f9f9f9f9f9f9f9full;
+	c.native.Rip = 0x140001000ull;
+	ok(reg_get(cpu_reg(&cpu_x64, "r15"), &c) == 0x9f9f9f9f9f9f9f9full,
+	    "x64 r15 read through the table");
+	ok(reg_get(cpu_x64.ip, &c) == 0x140001000ull,
+	    "x64 rip read through the table");
+#else
+	{
+		CONTEXT *n = &c.native;
+
+		memset(&c, 0, sizeof(c));
+		n->Eip = 0x401000;
+		ok(reg_get(cpu_x86.ip, &c) == 0x401000,
+		    "x86 eip read through the table");
+	}
+#endif
+	ok(((uintptr_t)&c & 15) == 0, "union context is 16-byte aligned");
+}
+
+static void
+test_names(void)
+{
+	char buf[256];
+	struct module mv[2] = {
+		{ 0x400000, 0x10000, "printf_loop.exe", "" },
+		{ 0x7b600000, 0x100000, "KERNEL32.dll", "" },
+	};
+	struct modules m = { mv, 2 };
+
+	is_str(debug_event_name(3), "CREATE_PROCESS_DEBUG_EVENT", "event 3");
+	is_str(debug_event_name(6), "LOAD_DLL_DEBUG_EVENT", "event 6");
+	is_str(debug_event_name(1), "EXCEPTION_DEBUG_EVENT", "event 1");
+	is_str(debug_event_name(9), "RIP_EVENT", "event 9");
+	is_str(debug_event_name(0), "?", "event 0 is not one");
+	is_str(debug_event_name(10), "?", "event 10 is not one");
+	is_str(exception_name(0x80000003), "EXCEPTION_BREAKPOINT",
+	    "exception 0x80000003");
+	is_str(exception_name(0x80000001), "STATUS_GUARD_PAGE_VIOLATION",
+	    "exception 0x80000001");
+	is_str(exception_name(0xC0000005), "EXCEPTION_ACCESS_VIOLATION",
+	    "exception 0xC0000005");
+	ok(exception_name(0x12345678) == NULL, "unknown exception code");
+	is_str(sym_format(&m, 0x401530, buf, sizeof(buf)), "printf_loop+0x1530",
+	    "address inside a module");
+	is_str(sym_format(&m, 0x7b600000, buf, sizeof(buf)), "KERNEL32+0x0",
+	    "module base");
+	is_str(sym_format(&m, 0x410000, buf, sizeof(buf)), "0x410000",
+	    "address just past a module");
+	ok(module_named(&m, "kernel32") == &mv[1], "module by stem");
+	ok(module_named(&m, "kernel32.DLL") == &mv[1], "module by file name");
+	ok(module_named(&m, "kernel") == NULL, "no prefix matches");
+	strwinerror(ERROR_ACCESS_DENIED, buf, sizeof(buf));
+	ok(strlen(buf) > 0 && buf[strlen(buf) - 1] != '\n',
+	    "Windows error text, without its line end");
+}
+
+int
+main(void)
+{
+	setprogname("unit");
+	test_numbers();
+	test_targets();
+	test_eflags();
+	test_dr7();
+	test_registers();
+	test_names();
+	printf("1..%d\n", ntests);
+	return nfailed != 0;
+}

@@ -1,0 +1,132 @@
+# lib.sh: TAP output and Wine process handling for dbgkit's shell tests.
+#
+# A test starts real targets under Wine, runs the real tools against them
+# and checks what the targets said about themselves.  Every target it
+# starts is ended when it exits, pass or fail.
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+: "${RUN=wine}"
+export WINEDEBUG=${WINEDEBUG--all}
+export WINEPREFIX=${WINEPREFIX-$top/build/wineprefix}
+mkdir -p build
+tmp=$(mktemp -d "$top/build/test.XXXXXX") || exit 1
+ntests=0
+nfailed=0
+winpids=
+
+finish() {
+	for p in $winpids; do
+		$RUN taskkill /F /PID "$p" >/dev/null 2>&1
+	done
+	rm -rf "$tmp"
+}
+trap finish EXIT
+trap 'exit 1' INT TERM
+
+# --- TAP ---------------------------------------------------------------
+pass() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
+fail() { ntests=$((ntests + 1)); nfailed=$((nfailed + 1)); echo "not ok $ntests - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# ok DESCRIPTION COMMAND...: passes when the command succeeds.
+ok() {
+	desc=$1; shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then pass "$3"; else
+		fail "$3"; diag "got:  '$1'" "want: '$2'"
+	fi
+}
+
+# like FILE REGEX DESCRIPTION: some line of FILE matches the extended REGEX.
+like() {
+	if grep -Eq -- "$2" "$1"; then pass "$3"; else
+		fail "$3"; diag "no line matches /$2/ in:"; sed -n 1,40p "$1" | diag "$(cat)"
+	fi
+}
+
+# unlike FILE REGEX DESCRIPTION: no line of FILE matches.
+unlike() {
+	if ! grep -Eq -- "$2" "$1"; then pass "$3"; else
+		fail "$3"; diag "a line matches /$2/:"; grep -E -- "$2" "$1" | head -5 | diag "$(cat)"
+	fi
+}
+
+done_testing() {
+	echo "1..$ntests"
+	[ "$nfailed" -eq 0 ]
+}
+
+# --- Targets -----------------------------------------------------------
+# start ARCH NAME [ARGS...]: start build/ARCH/NAME.exe in the background,
+# wait for its first line, and set $pid (its Windows pid), $out (the file
+# its output goes to) and $first (its first line).
+start() {
+	arch=$1 name=$2; shift 2
+	out=$tmp/$name.$arch.$ntests.$$.out
+	: > "$out"
+	$RUN "build/$arch/$name.exe" "$@" > "$out" 2>&1 &
+	i=0
+	until first=$(head -n 1 "$out" | tr -d '\r') && case $first in pid=*) true ;; *) false ;; esac; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "Bail out! $name ($arch) did not start: $(cat "$out")"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	pid=$(field pid "$first")
+	winpids="$winpids $pid"
+}
+
+# field KEY LINE: the value of KEY=VALUE in LINE.
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# running PID: the Windows process is still alive.
+running() {
+	$RUN build/x64/procs.exe 2>/dev/null | awk -v p="$1" '$1 == p { f = 1 } END { exit !f }'
+}
+
+# grows FILE: the file gains lines within two seconds.
+grows() {
+	before=$(wc -l < "$1")
+	i=0
+	while [ $i -lt 40 ]; do
+		sleep 0.05
+		[ "$(wc -l < "$1")" -gt "$before" ] && return 0
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stop PID: end one target now.
+stop() {
+	$RUN taskkill /F /PID "$1" >/dev/null 2>&1
+}
+
+# Each test runs every tool build on every target build it can debug:
+# TOOLARCH:TARGETARCH, the last being a 64-bit tool on a WOW64 target.
+COMBOS="x86:x86 x64:x64 x64:x86"
+
+# --- Tools -------------------------------------------------------------
+# tool ARCH NAME [ARGS...]: run build/ARCH/NAME.exe; its stdout goes to
+# $tmp/stdout, its stderr to $tmp/stderr (both without the CRs of
+# Windows line ends), its exit status to $rc.
+tool() {
+	arch=$1 name=$2; shift 2
+	$RUN "build/$arch/$name.exe" "$@" > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
+	rc=$?
+	tr -d '\r' < "$tmp/stdout.crlf" > "$tmp/stdout"
+	tr -d '\r' < "$tmp/stderr.crlf" > "$tmp/stderr"
+}
+
+# one_line FILE: FILE holds exactly one line.
+one_line() {
+	[ "$(wc -l < "$1")" -eq 1 ]
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# threads and regs see exactly the threads spin_threads started, and agree
+# with winedbg's own list.
+. "$(dirname "$0")/lib.sh"
+
+n=5
+for combo in $COMBOS; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" spin_threads $n
+	tids=$(field tids "$first" | tr ',' ' ')
+
+	tool "$t" threads "$pid"
+	is "$rc" 0 "$combo: threads exits 0"
+	# Rows: tid, start, ip, priority, description.
+	awk '$1 ~ /^[0-9]+$/ && $2 != "threads" && !/break-in/ { print $1 }' "$tmp/stdout" | sort > "$tmp/threads"
+	breakin=$(awk '/break-in/ { print $1 }' "$tmp/stdout")
+	is "$(wc -l < "$tmp/threads")" $((n + 1)) "$combo: $n workers and the main thread"
+	ok "$combo: the break-in thread is listed and marked" [ -n "$breakin" ]
+	like "$tmp/stdout" "^$((n + 2)) threads$" "$combo: the count includes the break-in thread"
+	k=0
+	for tid in $tids; do
+		k=$((k + 1))
+		like "$tmp/stdout" "^ *$tid .* worker-$k *$" "$combo: tid $tid is worker-$k"
+	done
+	like "$tmp/stdout" "^ *[0-9]+  spin_threads\+0x[0-9a-f]+ +[a-z0-9_.]+\+0x[0-9a-f]+ +0 normal" \
+	    "$combo: start and ip as module+offset, priority"
+
+	# regs walks the same threads.
+	tool "$t" regs "$pid"
+	awk '/^thread / && !/break-in/ { print $2 }' "$tmp/stdout" | sort > "$tmp/regs"
+	ok "$combo: regs and threads list the same thread ids" cmp -s "$tmp/threads" "$tmp/regs"
+
+	# winedbg, which does not attach, lists the same ids (in hex) once
+	# our break-in thread is gone.
+	sleep 0.2
+	hexpid=$(printf '%08x' "$pid")
+	winedbg --command "info thread" 2>/dev/null | tr -d '\r' |
+	    awk -v p="$hexpid" '/^[0-9a-f]+ / { on = ($1 == p); next }
+	        on && /^\t[0-9a-f]+/ { print $1 }' |
+	    while read -r h; do printf '%d\n' "0x$h"; done | sort > "$tmp/winedbg"
+	ok "$combo: winedbg's info thread agrees" cmp -s "$tmp/threads" "$tmp/winedbg"
+	cmp -s "$tmp/threads" "$tmp/winedbg" || diag "ours: $(cat "$tmp/threads" | tr '\n' ' ')" \
+	    "winedbg: $(cat "$tmp/winedbg" | tr '\n' ' ')"
+	stop "$pid"
+done
+
+start x64 printf_loop
+tool x86 threads "$pid"
+is "$rc" 1 "a 32-bit threads refuses a 64-bit target"
+like "$tmp/stderr" "is a 64-bit process; use the x64 build of threads" "and says why"
+tool x64 threads "$pid"
+ok "printf_loop keeps printing after threads detached" grows "$out"
+
+done_testing
