@@ -9,7 +9,7 @@
 
 TOOLS   = procs regs threads events
 TARGETS = printf_loop spin_threads known_regs counter
-LIB     = args cpu err flags mem session sym target
+LIB     = args cpu err expr flags mem session sym target
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----

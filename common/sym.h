@@ -6,14 +6,20 @@
 
 #include "cpu.h"
 
+#include "expr.h"
+
+struct exports;			/* a module's export table, read on demand */
+
 struct module {
 	addr_t base;
 	uint32_t size;
-	char name[256];	/* "kernel32.dll" */
+	char name[256];		/* "kernel32.dll" */
 	char path[MAX_PATH];
+	struct exports *exports;	/* NULL until first needed */
 };
 
 struct modules {
+	HANDLE process;		/* where the modules live */
 	struct module *v;
 	size_t n;
 };
@@ -39,10 +45,28 @@ const struct module *module_at(const struct modules *m, addr_t a);
 const struct module *module_named(const struct modules *m, const char *name);
 
 /*
- * Write a as "module+0x1234" (module name without its extension), or as
- * a bare hex address outside every module, into buf (n bytes).
- * Returns buf.
+ * Write a as "module!export+0x10" after the nearest export at or below
+ * it, as "module+0x1234" in a module with no export below it, or as a
+ * bare hex address outside every module, into buf (n bytes).  Module
+ * names lose their extension, as in WinDbg.  Export tables are read from
+ * the target on first use.  Returns buf.
  */
-char *sym_format(const struct modules *m, addr_t a, char *buf, size_t n);
+char *sym_format(struct modules *m, addr_t a, char *buf, size_t n);
+
+/*
+ * Resolve a LOCATION (see expr.h) inside the target: the module from its
+ * own module list, the export from the PE export directory in its memory
+ * (PE32 or PE32+, by name or ordinal, following forwarders).  Stores the
+ * address in *a.  On failure prints one line naming the location and the
+ * reason (unknown module, unknown export, bad ordinal) and returns FALSE.
+ * Nothing is written to the target either way.
+ */
+BOOL sym_resolve(struct modules *m, const char *location, addr_t *a);
+
+/*
+ * The export at exactly address a, or NULL: "printf" for msvcrt's printf.
+ * The string lives as long as *m.
+ */
+const char *sym_export_at(struct modules *m, addr_t a);
 
 #endif

@@ -14,7 +14,7 @@ for combo in $COMBOS; do
 	    "$combo: CREATE_PROCESS comes first"
 	like "$tmp/events" "^6 LOAD_DLL_DEBUG_EVENT +tid [0-9]+ +kernel32\.dll at 0x[0-9a-f]+$" \
 	    "$combo: LOAD_DLL for kernel32, with its base"
-	like "$tmp/events" "^1 EXCEPTION_DEBUG_EVENT .*EXCEPTION_BREAKPOINT \(0x80000003\), first chance, at ntdll\+0x[0-9a-f]+ -- the loader's initial breakpoint" \
+	like "$tmp/events" "^1 EXCEPTION_DEBUG_EVENT .*EXCEPTION_BREAKPOINT \(0x80000003\), first chance, at ntdll!DbgBreakPoint -- the loader's initial breakpoint" \
 	    "$combo: the loader's initial breakpoint, named"
 	like "$tmp/events" '^8 OUTPUT_DEBUG_STRING_EVENT +tid [0-9]+ +"going\.\.\.2"$' \
 	    "$combo: OutputDebugString's text"
@@ -31,8 +31,10 @@ for combo in $COMBOS; do
 	    "$combo: attaching also starts with CREATE_PROCESS"
 	breakin=$(sed -n 's/^1 EXCEPTION_DEBUG_EVENT *tid \([0-9]*\) .*the attach break-in.*/\1/p' "$tmp/stdout")
 	ok "$combo: the attach break-in is recognised" [ -n "$breakin" ]
-	like "$tmp/stdout" "^2 CREATE_THREAD_DEBUG_EVENT +tid $breakin +start ntdll\+0x" \
-	    "$combo: the break-in thread was created first, in ntdll"
+	like "$tmp/stdout" "^2 CREATE_THREAD_DEBUG_EVENT +tid $breakin +start ntdll!DbgUiRemoteBreakin$" \
+	    "$combo: the break-in thread was created first, at ntdll!DbgUiRemoteBreakin"
+	like "$tmp/stdout" "^1 EXCEPTION_DEBUG_EVENT +tid $breakin +EXCEPTION_BREAKPOINT \(0x80000003\), first chance, at ntdll!DbgBreakPoint -- " \
+	    "$combo: and raised the breakpoint in ntdll!DbgBreakPoint"
 	like "$tmp/stdout" "^4 EXIT_THREAD_DEBUG_EVENT +tid $breakin +exit code 0" \
 	    "$combo: and exits once continued"
 	like "$tmp/stdout" "detached, the process keeps running$" "$combo: events detaches"

@@ -22,8 +22,10 @@ for combo in $COMBOS; do
 		k=$((k + 1))
 		like "$tmp/stdout" "^ *$tid .* worker-$k *$" "$combo: tid $tid is worker-$k"
 	done
-	like "$tmp/stdout" "^ *[0-9]+  spin_threads\+0x[0-9a-f]+ +[a-z0-9_.]+\+0x[0-9a-f]+ +0 normal" \
-	    "$combo: start and ip as module+offset, priority"
+	like "$tmp/stdout" "^ *[0-9]+  spin_threads\+0x[0-9a-f]+ +ntdll![A-Za-z]+DelayExecution\+0x[0-9a-f]+ +0 normal" \
+	    "$combo: start as module+offset, ip in ntdll's sleep, priority"
+	like "$tmp/stdout" "^ *$breakin  ntdll!DbgUiRemoteBreakin +ntdll!DbgBreakPoint\+0x1 +0 normal +\(break-in" \
+	    "$combo: the break-in thread started in DbgUiRemoteBreakin, stopped past DbgBreakPoint's int3"
 
 	# regs walks the same threads.
 	tool "$t" regs "$pid"

@@ -31,7 +31,7 @@ usage(int status)
 }
 
 static int
-print_thread(struct session *s, const struct modules *mods, DWORD tid)
+print_thread(struct session *s, struct modules *mods, DWORD tid)
 {
 	char start[96], ip[96], desc[256], pri[32];
 	union context c;
@@ -49,7 +49,7 @@ print_thread(struct session *s, const struct modules *mods, DWORD tid)
 	thread_description(h, desc, sizeof(desc));
 	CloseHandle(h);
 	snprintf(pri, sizeof(pri), "%d %s", prio, priority_name(prio));
-	printf("%6lu  %-24s %-24s %-9s %s%s\n", tid, start, ip, pri, desc,
+	printf("%6lu  %-28s %-30s %-9s %s%s\n", tid, start, ip, pri, desc,
 	    tid == s->breakin_tid ? "(break-in: created by DebugActiveProcess)" :
 	    "");
 	return 1;
@@ -91,7 +91,7 @@ main(int argc, char *argv[])
 	if (!modules_load(s.process, &mods))
 		ok = 0;
 	printf("pid %lu: %s\n", s.pid, s.cpu->name);
-	printf("%6s  %-24s %-24s %-9s %s\n", "tid", "start", "ip", "priority",
+	printf("%6s  %-28s %-30s %-9s %s\n", "tid", "start", "ip", "priority",
 	    "description");
 	for (i = 0; i < n; i++)
 		ok &= print_thread(&s, &mods, tids[i]);

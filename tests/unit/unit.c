@@ -218,10 +218,11 @@ test_names(void)
 {
 	char buf[256];
 	struct module mv[2] = {
-		{ 0x400000, 0x10000, "printf_loop.exe", "" },
-		{ 0x7b600000, 0x100000, "KERNEL32.dll", "" },
+		{ .base = 0x400000, .size = 0x10000, .name = "printf_loop.exe" },
+		{ .base = 0x7b600000, .size = 0x100000, .name = "KERNEL32.dll" },
 	};
-	struct modules m = { mv, 2 };
+	/* No process: export tables cannot be read, names fall back. */
+	struct modules m = { .process = NULL, .v = mv, .n = 2 };
 
 	is_str(debug_event_name(3), "CREATE_PROCESS_DEBUG_EVENT", "event 3");
 	is_str(debug_event_name(6), "LOAD_DLL_DEBUG_EVENT", "event 6");
@@ -250,6 +251,93 @@ test_names(void)
 	    "Windows error text, without its line end");
 }
 
+static void
+test_expr(void)
+{
+	struct addr_expr e;
+
+	ok(parse_addr_expr("0x401530", &e) == NULL && e.module[0] == '\0' &&
+	    e.offset == 0x401530, "expr: bare address");
+	ok(parse_addr_expr("msvcrt!printf", &e) == NULL &&
+	    strcmp(e.module, "msvcrt") == 0 && strcmp(e.symbol, "printf") == 0 &&
+	    !e.by_ordinal && e.offset == 0, "expr: module!export");
+	ok(parse_addr_expr("kernel32.dll!Sleep+0x10", &e) == NULL &&
+	    strcmp(e.module, "kernel32.dll") == 0 &&
+	    strcmp(e.symbol, "Sleep") == 0 && e.offset == 0x10,
+	    "expr: module!export+0x10");
+	ok(parse_addr_expr("ntdll!#12", &e) == NULL && e.by_ordinal &&
+	    e.ordinal == 12 && strcmp(e.symbol, "#12") == 0, "expr: ordinal");
+	ok(parse_addr_expr("printf_loop+0x1530", &e) == NULL &&
+	    strcmp(e.module, "printf_loop") == 0 && e.symbol[0] == '\0' &&
+	    e.offset == 0x1530, "expr: module+offset");
+	ok(parse_addr_expr("kernel32", &e) == NULL && e.offset == 0,
+	    "expr: a module alone is its base");
+	ok(parse_addr_expr("", &e) != NULL, "expr: empty is refused");
+	ok(parse_addr_expr("!printf", &e) != NULL, "expr: no module");
+	ok(parse_addr_expr("msvcrt!", &e) != NULL, "expr: no export");
+	ok(parse_addr_expr("msvcrt!printf+", &e) != NULL, "expr: no offset");
+	ok(parse_addr_expr("msvcrt!printf+zz", &e) != NULL, "expr: bad offset");
+	ok(parse_addr_expr("msvcrt!#", &e) != NULL, "expr: no ordinal");
+	ok(parse_addr_expr("msvcrt!#70000", &e) != NULL, "expr: ordinal > 65535");
+	ok(parse_addr_expr("a+1!b", &e) != NULL, "expr: '+' before '!'");
+	ok(parse_addr_expr("a!b!c", &e) != NULL, "expr: two '!'");
+}
+
+/*
+ * Exports read from a process's memory, checked on this very process
+ * against its own loader (GetProcAddress), which the tools never use.
+ */
+static void
+test_exports(void)
+{
+	struct modules m;
+	addr_t a = 0;
+	HMODULE k32 = GetModuleHandleA("kernel32.dll");
+	FARPROC want;
+	char buf[256];
+	WORD ord;
+
+	if (!modules_load(GetCurrentProcess(), &m)) {
+		ok(0, "modules_load on this process");
+		return;
+	}
+	ok(module_named(&m, "kernel32") != NULL, "kernel32 is in the module list");
+	want = GetProcAddress(k32, "GetProcAddress");
+	ok(sym_resolve(&m, "kernel32!GetProcAddress", &a) &&
+	    a == (addr_t)(uintptr_t)want, "kernel32!GetProcAddress resolved");
+	ok(sym_resolve(&m, "KERNEL32.DLL!GetProcAddress+0x10", &a) &&
+	    a == (addr_t)(uintptr_t)want + 0x10, "with .DLL, any case, +0x10");
+	/* HeapAlloc is forwarded to ntdll's RtlAllocateHeap. */
+	want = GetProcAddress(k32, "HeapAlloc");
+	ok(sym_resolve(&m, "kernel32!HeapAlloc", &a) &&
+	    a == (addr_t)(uintptr_t)want, "kernel32!HeapAlloc, a forwarder, followed");
+	want = GetProcAddress(GetModuleHandleA("msvcrt.dll"), "printf");
+	ok(want != NULL && sym_resolve(&m, "msvcrt!printf", &a) &&
+	    a == (addr_t)(uintptr_t)want, "msvcrt!printf");
+	is_str(sym_format(&m, a, buf, sizeof(buf)), "msvcrt!printf",
+	    "an export's address prints as its name");
+	is_str(sym_format(&m, a + 3, buf, sizeof(buf)), "msvcrt!printf+0x3",
+	    "and a little past it with an offset");
+	ok(sym_export_at(&m, a) != NULL && strcmp(sym_export_at(&m, a), "printf") == 0,
+	    "sym_export_at names printf");
+	/* An ordinal: find GetProcAddress's by asking the loader for each. */
+	for (ord = 1; ord < 4000; ord++)
+		if (GetProcAddress(k32, (LPCSTR)(uintptr_t)ord) ==
+		    GetProcAddress(k32, "Sleep"))
+			break;
+	snprintf(buf, sizeof(buf), "kernel32!#%u", ord);
+	ok(ord < 4000 && sym_resolve(&m, buf, &a) &&
+	    a == (addr_t)(uintptr_t)GetProcAddress(k32, "Sleep"),
+	    "kernel32 by ordinal");
+	printf("# kernel32!Sleep is ordinal %u\n", ord);
+	ok(!sym_resolve(&m, "kernel32!NoSuchExport", &a), "unknown export refused");
+	ok(!sym_resolve(&m, "nosuchmod!Sleep", &a), "unknown module refused");
+	ok(!sym_resolve(&m, "kernel32!#65000", &a), "unknown ordinal refused");
+	ok(sym_resolve(&m, "kernel32+0x10", &a) &&
+	    a == (addr_t)(uintptr_t)k32 + 0x10, "module+offset");
+	modules_free(&m);
+}
+
 int
 main(void)
 {
@@ -260,6 +348,8 @@ main(void)
 	test_dr7();
 	test_registers();
 	test_names();
+	test_expr();
+	test_exports();
 	printf("1..%d\n", ntests);
 	return nfailed != 0;
 }
