@@ -7,9 +7,9 @@
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = procs regs threads events
+TOOLS   = procs regs threads events softbp
 TARGETS = printf_loop spin_threads known_regs counter
-LIB     = args cpu err expr flags mem session sym target
+LIB     = args bp cpu dis err expr flags mem session sym target tool
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----

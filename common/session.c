@@ -273,14 +273,42 @@ session_open(struct session *s, const struct target_spec *spec)
 	return attach(s, t.pid);
 }
 
-static BOOL
-is_breakpoint(DWORD code)
+BOOL
+is_breakpoint_code(DWORD code)
 {
 	return code == EXCEPTION_BREAKPOINT || code == STATUS_WX86_BREAKPOINT_CODE;
 }
 
+BOOL
+is_single_step_code(DWORD code)
+{
+	return code == EXCEPTION_SINGLE_STEP || code == STATUS_WX86_SINGLE_STEP_CODE;
+}
+
+const EXCEPTION_RECORD *
+session_exception(const struct session *s)
+{
+	if (!s->pending || s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT)
+		return NULL;
+	return &s->ev.u.Exception.ExceptionRecord;
+}
+
+static int wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c);
+
 int
 session_wait(struct session *s, DWORD timeout)
+{
+	return wait_event(s, timeout, 1);
+}
+
+int
+session_poll(struct session *s, DWORD timeout)
+{
+	return wait_event(s, timeout, 0);
+}
+
+static int
+wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 {
 	DEBUG_EVENT *ev = &s->ev;
 	DWORD slice;
@@ -289,7 +317,7 @@ session_wait(struct session *s, DWORD timeout)
 		errx(EXIT_RUNTIME, "session_wait: the last event was not continued");
 	/* Wait in short slices, so that a Ctrl-C is noticed promptly. */
 	for (;;) {
-		if (interrupted)
+		if (interrupted && stop_on_ctrl_c)
 			return 0;
 		slice = timeout < 100 ? timeout : 100;
 		if (WaitForDebugEvent(ev, slice))
@@ -340,7 +368,7 @@ session_wait(struct session *s, DWORD timeout)
 		 * the process is set up.
 		 */
 		if (!s->started &&
-		    is_breakpoint(ev->u.Exception.ExceptionRecord.ExceptionCode)) {
+		    is_breakpoint_code(ev->u.Exception.ExceptionRecord.ExceptionCode)) {
 			s->started = s->at_start = 1;
 			if (!s->launched)
 				s->breakin_tid = ev->dwThreadId;

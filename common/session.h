@@ -49,6 +49,9 @@ BOOL session_open(struct session *s, const struct target_spec *spec);
  */
 int session_wait(struct session *s, DWORD timeout);
 
+/* session_wait(), but deaf to Ctrl-C: for cleaning up after one. */
+int session_poll(struct session *s, DWORD timeout);
+
 /* ContinueDebugEvent for the pending event with status; FALSE on failure. */
 BOOL session_continue(struct session *s, DWORD status);
 
@@ -87,7 +90,21 @@ const char *debug_event_name(DWORD code);
 /* "EXCEPTION_BREAKPOINT" for 0x80000003, and so on; NULL if unknown. */
 const char *exception_name(DWORD code);
 
-/* STATUS_WX86_BREAKPOINT: the WOW64 layer's own initial breakpoint. */
+/*
+ * What a 64-bit debugger on Windows may see for a WOW64 target's INT3 and
+ * single-step, instead of the usual codes; STATUS_WX86_BREAKPOINT is also
+ * the WOW64 layer's own initial breakpoint.
+ */
 #define STATUS_WX86_BREAKPOINT_CODE	0x4000001Fu
+#define STATUS_WX86_SINGLE_STEP_CODE	0x4000001Eu
+
+/* True for EXCEPTION_BREAKPOINT and STATUS_WX86_BREAKPOINT. */
+BOOL is_breakpoint_code(DWORD code);
+
+/* True for EXCEPTION_SINGLE_STEP and STATUS_WX86_SINGLE_STEP. */
+BOOL is_single_step_code(DWORD code);
+
+/* The exception of the pending event, or NULL if it is not one. */
+const EXCEPTION_RECORD *session_exception(const struct session *s);
 
 #endif

@@ -1,0 +1,493 @@
+/* bp.c: INT3 bytes, debug-register slots, guard pages, and their cleanup. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp.h"
+#include "err.h"
+#include "mem.h"
+
+void
+bp_init(struct bpset *b, struct session *s)
+{
+	memset(b, 0, sizeof(*b));
+	b->s = s;
+}
+
+/*
+ * Write code bytes: code pages are usually not writable, so make the page
+ * writable for the moment, write, and put its protection back.
+ */
+static BOOL
+code_write(HANDLE process, addr_t a, const void *buf, size_t n)
+{
+	DWORD old, dummy;
+	BOOL ok;
+
+	if (!VirtualProtectEx(process, (LPVOID)(uintptr_t)a, n,
+	    PAGE_EXECUTE_READWRITE, &old))
+		return FALSE;
+	ok = mem_write(process, a, buf, n);
+	VirtualProtectEx(process, (LPVOID)(uintptr_t)a, n, old, &dummy);
+	return ok;
+}
+
+struct softbp *
+soft_at(struct bpset *b, addr_t a)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsoft; i++)
+		if (b->soft[i]->addr == a)
+			return b->soft[i];
+	return NULL;
+}
+
+struct softbp *
+soft_insert(struct bpset *b, addr_t a, int oneshot, const char *location)
+{
+	const unsigned char int3 = INT3;
+	unsigned char saved, check;
+	struct softbp *bp, **nv;
+	HANDLE p = b->s->process;
+
+	if ((bp = soft_at(b, a)) != NULL && bp->inserted) {
+		warnx("%s: there is a breakpoint at 0x%llx already", location,
+		    (unsigned long long)a);
+		return NULL;
+	}
+	if (!mem_read(p, a, &saved, 1)) {
+		warn("%s: ReadProcessMemory(0x%llx)", location, (unsigned long long)a);
+		return NULL;
+	}
+	if (!code_write(p, a, &int3, 1)) {
+		warn("%s: writing INT3 at 0x%llx", location, (unsigned long long)a);
+		return NULL;
+	}
+	if (!mem_read(p, a, &check, 1) || check != INT3) {
+		code_write(p, a, &saved, 1);
+		warnx("%s: INT3 at 0x%llx did not stick", location,
+		    (unsigned long long)a);
+		return NULL;
+	}
+	if (bp == NULL) {
+		if ((bp = calloc(1, sizeof(*bp))) == NULL ||
+		    (nv = realloc(b->soft, (b->nsoft + 1) * sizeof(*nv))) == NULL) {
+			code_write(p, a, &saved, 1);
+			errx(EXIT_RUNTIME, "out of memory");
+		}
+		b->soft = nv;
+		b->soft[b->nsoft++] = bp;
+	}
+	bp->addr = a;
+	bp->saved = saved;
+	bp->oneshot = oneshot;
+	bp->inserted = 1;
+	return bp;
+}
+
+BOOL
+soft_remove(struct bpset *b, struct softbp *bp)
+{
+	unsigned char now;
+
+	if (!bp->inserted)
+		return TRUE;
+	bp->inserted = 0;
+	/* Restore only our own 0xCC; never overwrite what the target wrote. */
+	if (!mem_read(b->s->process, bp->addr, &now, 1)) {
+		warn("ReadProcessMemory(0x%llx)", (unsigned long long)bp->addr);
+		return FALSE;
+	}
+	if (now != INT3) {
+		warnx("0x%llx: the target rewrote our INT3 (now %02x); left alone",
+		    (unsigned long long)bp->addr, now);
+		return TRUE;
+	}
+	if (!code_write(b->s->process, bp->addr, &bp->saved, 1)) {
+		warn("restoring the byte at 0x%llx", (unsigned long long)bp->addr);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static BOOL
+soft_reinsert(struct bpset *b, struct softbp *bp)
+{
+	const unsigned char int3 = INT3;
+
+	if (bp->inserted || bp->oneshot)
+		return TRUE;
+	if (!code_write(b->s->process, bp->addr, &int3, 1)) {
+		warn("writing INT3 at 0x%llx again", (unsigned long long)bp->addr);
+		return FALSE;
+	}
+	bp->inserted = 1;
+	return TRUE;
+}
+
+BOOL
+bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	if (!mem_read(b->s->process, a, buf, n))
+		return FALSE;
+	for (i = 0; i < b->nsoft; i++)
+		if (b->soft[i]->inserted && b->soft[i]->addr >= a &&
+		    b->soft[i]->addr - a < n)
+			p[b->soft[i]->addr - a] = b->soft[i]->saved;
+	return TRUE;
+}
+
+BOOL
+hw_apply(struct bpset *b, HANDLE thread)
+{
+	const struct cpu *cpu = b->s->cpu;
+	union context c;
+	uint32_t dr7;
+	int i;
+
+	if (!cpu->get(thread, &c)) {
+		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
+	for (i = 0; i < DR_SLOTS; i++) {
+		if (!b->hw[i].used)
+			continue;
+		reg_set(cpu->dr[i], &c, b->hw[i].addr);
+		dr7 = dr7_enable(dr7, i, b->hw[i].rw, b->hw[i].len);
+	}
+	reg_set(cpu->dr7, &c, dr7);
+	if (!cpu->set(thread, &c)) {
+		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Disable our slots in one thread; the thread must be stopped. */
+static BOOL
+hw_clear(struct bpset *b, HANDLE thread)
+{
+	const struct cpu *cpu = b->s->cpu;
+	union context c;
+	uint32_t dr7;
+	int i;
+
+	if (!cpu->get(thread, &c)) {
+		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
+	for (i = 0; i < DR_SLOTS; i++) {
+		if (!b->hw[i].used)
+			continue;
+		dr7 = dr7_disable(dr7, i);
+		reg_set(cpu->dr[i], &c, 0);
+	}
+	reg_set(cpu->dr7, &c, dr7);
+	if (!cpu->set(thread, &c)) {
+		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static DWORD
+page_size(void)
+{
+	SYSTEM_INFO si;
+
+	GetSystemInfo(&si);
+	return si.dwPageSize;
+}
+
+struct guardpage *
+guard_page_at(struct bpset *b, addr_t a)
+{
+	DWORD ps = page_size();
+	size_t i;
+
+	if (b->guard == NULL)
+		return NULL;
+	for (i = 0; i < b->guard->npages; i++)
+		if (a - b->guard->pages[i].base < ps)
+			return &b->guard->pages[i];
+	return NULL;
+}
+
+BOOL
+guard_arm(struct bpset *b, struct guardpage *pg)
+{
+	DWORD old;
+
+	if (pg->armed)
+		return TRUE;
+	if (!VirtualProtectEx(b->s->process, (LPVOID)(uintptr_t)pg->base, 1,
+	    pg->protect | PAGE_GUARD, &old)) {
+		warn("VirtualProtectEx(0x%llx, PAGE_GUARD)",
+		    (unsigned long long)pg->base);
+		return FALSE;
+	}
+	pg->armed = 1;
+	return TRUE;
+}
+
+static BOOL
+guard_disarm(struct bpset *b, struct guardpage *pg)
+{
+	DWORD old;
+
+	if (!pg->armed)
+		return TRUE;
+	pg->armed = 0;
+	if (!VirtualProtectEx(b->s->process, (LPVOID)(uintptr_t)pg->base, 1,
+	    pg->protect, &old)) {
+		warn("VirtualProtectEx(0x%llx): restoring the protection",
+		    (unsigned long long)pg->base);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+struct guardbp *
+guard_insert(struct bpset *b, addr_t a, size_t size, const char *location)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	struct guardbp *g;
+	DWORD ps = page_size();
+	addr_t first = a & ~(addr_t)(ps - 1), last;
+	size_t i;
+
+	if (size == 0 || a + size < a) {
+		warnx("%s: empty or wrapping range", location);
+		return NULL;
+	}
+	last = (a + size - 1) & ~(addr_t)(ps - 1);
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->pages = calloc((size_t)((last - first) / ps + 1),
+	    sizeof(*g->pages))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	g->addr = a;
+	g->size = size;
+	/* Look at every page before changing any. */
+	for (; g->npages <= (last - first) / ps; g->npages++) {
+		addr_t pg = first + g->npages * ps;
+
+		if (VirtualQueryEx(b->s->process, (LPCVOID)(uintptr_t)pg, &mbi,
+		    sizeof(mbi)) == 0) {
+			warn("%s: VirtualQueryEx(0x%llx)", location,
+			    (unsigned long long)pg);
+			goto fail;
+		}
+		if (mbi.State != MEM_COMMIT) {
+			warnx("%s: 0x%llx is not mapped in pid %lu", location,
+			    (unsigned long long)pg, b->s->pid);
+			goto fail;
+		}
+		if (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS)) {
+			warnx("%s: page 0x%llx is already %s", location,
+			    (unsigned long long)pg, mbi.Protect & PAGE_GUARD ?
+			    "a guard page" : "inaccessible");
+			goto fail;
+		}
+		g->pages[g->npages].base = pg;
+		g->pages[g->npages].protect = mbi.Protect;
+	}
+	b->guard = g;
+	for (i = 0; i < g->npages; i++)
+		if (!guard_arm(b, &g->pages[i])) {
+			while (i-- > 0)
+				guard_disarm(b, &g->pages[i]);
+			b->guard = NULL;
+			goto fail;
+		}
+	return g;
+fail:
+	free(g->pages);
+	free(g);
+	return NULL;
+}
+
+/* Set or clear TF in a stopped thread. */
+static BOOL
+set_trap_flag(struct bpset *b, HANDLE thread, int on)
+{
+	const struct cpu *cpu = b->s->cpu;
+	union context c;
+	uint64_t f;
+
+	if (!cpu->get(thread, &c)) {
+		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	f = reg_get(cpu->flags, &c);
+	if (((f & TRAP_FLAG) != 0) == (on != 0))
+		return TRUE;
+	reg_set(cpu->flags, &c, on ? f | TRAP_FLAG : f & ~(uint64_t)TRAP_FLAG);
+	if (!cpu->set(thread, &c)) {
+		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Suspend every thread of the session but keep; their ids go to *ids. */
+static size_t
+suspend_others(struct session *s, DWORD keep, DWORD **ids)
+{
+	size_t i, n = 0;
+
+	if ((*ids = calloc(s->nthreads + 1, sizeof(**ids))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < s->nthreads; i++) {
+		if (s->threads[i].tid == keep)
+			continue;
+		if (SuspendThread(s->threads[i].handle) == (DWORD)-1)
+			warn("SuspendThread(tid %lu)", s->threads[i].tid);
+		else
+			(*ids)[n++] = s->threads[i].tid;
+	}
+	return n;
+}
+
+static void
+resume(struct session *s, DWORD *ids, size_t n)
+{
+	struct thread *t;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((t = session_thread(s, ids[i])) != NULL &&
+		    ResumeThread(t->handle) == (DWORD)-1)
+			warn("ResumeThread(tid %lu)", ids[i]);
+	free(ids);
+}
+
+BOOL
+step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what)
+{
+	struct thread *t = session_thread(b->s, tid);
+
+	if (t == NULL || !set_trap_flag(b, t->handle, 1))
+		return FALSE;
+	b->stepping = why;
+	b->step_tid = tid;
+	b->step_bp = what;
+	b->nsuspended = suspend_others(b->s, tid, &b->suspended);
+	return TRUE;
+}
+
+BOOL
+step_end(struct bpset *b, DWORD tid)
+{
+	struct thread *t;
+	BOOL ok = TRUE;
+
+	if (b->stepping == STEP_NONE || b->step_tid != tid)
+		return FALSE;
+	if (b->stepping == STEP_SOFT)
+		ok = soft_reinsert(b, b->step_bp);
+	else
+		ok = guard_arm(b, b->step_bp);
+	/* The trap has fired; do not let TF linger in the thread's flags. */
+	if ((t = session_thread(b->s, tid)) != NULL)
+		set_trap_flag(b, t->handle, 0);
+	resume(b->s, b->suspended, b->nsuspended);
+	b->suspended = NULL;
+	b->nsuspended = 0;
+	b->stepping = STEP_NONE;
+	return ok;
+}
+
+/*
+ * Answer an event that a breakpoint we already removed may still cause:
+ * a thread that hit our INT3 (or guard page, or debug register) just
+ * before cleanup is already waiting on us.  Returns the status to
+ * continue it with.
+ */
+static DWORD
+late_status(struct bpset *b)
+{
+	const EXCEPTION_RECORD *er = session_exception(b->s);
+	const struct cpu *cpu = b->s->cpu;
+	addr_t at;
+	struct thread *t;
+	union context c;
+
+	if (er == NULL)
+		return session_default_status(b->s);
+	at = (addr_t)(uintptr_t)er->ExceptionAddress;
+	t = session_thread(b->s, b->s->ev.dwThreadId);
+	if (is_breakpoint_code(er->ExceptionCode) && soft_at(b, at) != NULL &&
+	    t != NULL && cpu->get(t->handle, &c)) {
+		reg_set(cpu->ip, &c, at);	/* run the restored instruction */
+		cpu->set(t->handle, &c);
+		return DBG_CONTINUE;
+	}
+	if (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION &&
+	    er->NumberParameters >= 2 &&
+	    guard_page_at(b, (addr_t)er->ExceptionInformation[1]) != NULL)
+		return DBG_CONTINUE;	/* protection restored: retry */
+	if (is_single_step_code(er->ExceptionCode) && t != NULL &&
+	    cpu->get(t->handle, &c) &&
+	    (b->s->ev.dwThreadId == b->step_tid ||
+	    (reg_get(cpu->dr6, &c) & 0xfu) != 0)) {
+		reg_set(cpu->dr6, &c, 0);
+		cpu->set(t->handle, &c);
+		return DBG_CONTINUE;
+	}
+	return session_default_status(b->s);
+}
+
+BOOL
+bp_cleanup(struct bpset *b)
+{
+	struct session *s = b->s;
+	struct thread *t;
+	DWORD *held = NULL;
+	size_t i, nheld = 0;
+	BOOL ok = TRUE, any_hw = FALSE;
+
+	if (s->exited || s->process == NULL)
+		goto done;
+	/* Between events the target runs: hold it still while we work. */
+	if (!s->pending)
+		nheld = suspend_others(s, 0, &held);
+	for (i = 0; i < b->nsoft; i++)
+		ok &= soft_remove(b, b->soft[i]);
+	for (i = 0; i < DR_SLOTS; i++)
+		any_hw |= b->hw[i].used;
+	for (i = 0; any_hw && i < s->nthreads; i++)
+		ok &= hw_clear(b, s->threads[i].handle);
+	if (b->guard != NULL)
+		for (i = 0; i < b->guard->npages; i++)
+			ok &= guard_disarm(b, &b->guard->pages[i]);
+	if (b->stepping != STEP_NONE) {
+		if ((t = session_thread(s, b->step_tid)) != NULL)
+			ok &= set_trap_flag(b, t->handle, 0);
+		resume(s, b->suspended, b->nsuspended);
+		b->suspended = NULL;
+		b->nsuspended = 0;
+		b->stepping = STEP_NONE;
+	}
+	if (held != NULL)
+		resume(s, held, nheld);
+
+	/* Events already under way are ours to answer, as if still set. */
+	for (;;) {
+		if (s->pending && !session_continue(s, late_status(b))) {
+			ok = FALSE;
+			break;
+		}
+		if (session_poll(s, 50) <= 0 || s->exited)
+			break;
+	}
+done:
+	for (i = 0; i < DR_SLOTS; i++)
+		b->hw[i].used = 0;
+	return ok;
+}

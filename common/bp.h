@@ -1,0 +1,141 @@
+/* bp.h: the three kinds of breakpoint, and the cleanup that removes them all. */
+#ifndef DBGKIT_BP_H
+#define DBGKIT_BP_H
+
+#include <windows.h>
+
+#include "flags.h"
+#include "session.h"
+
+#define INT3	0xCC
+
+/* A software breakpoint: one byte of code swapped for INT3. */
+struct softbp {
+	addr_t addr;
+	unsigned char saved;	/* the original byte */
+	int inserted;		/* 0xCC is in the target now */
+	int oneshot;		/* remove after the first hit */
+	unsigned long hits;
+};
+
+/* A hardware breakpoint: one of the four debug-register slots. */
+struct hwbp {
+	int used;
+	addr_t addr;		/* DRn */
+	enum dr7_rw rw;
+	unsigned len;		/* 1, 2, 4 or 8 bytes */
+	unsigned long hits;
+	uint64_t value;		/* data breakpoints: the last value seen */
+};
+
+/* A page that carries PAGE_GUARD for a guard breakpoint. */
+struct guardpage {
+	addr_t base;
+	DWORD protect;		/* its protection before we added the guard */
+	int armed;		/* PAGE_GUARD is on it now */
+};
+
+/* A guard-page (memory) breakpoint on [addr, addr+size). */
+struct guardbp {
+	addr_t addr;
+	size_t size;
+	struct guardpage *pages;
+	size_t npages;
+	unsigned long hits, false_hits;
+};
+
+/* Why a thread is single-stepping with a breakpoint taken out. */
+enum step_why { STEP_NONE, STEP_SOFT, STEP_GUARD };
+
+/*
+ * Every breakpoint a tool has set in one target, so that one call can
+ * remove them all, whichever way the tool ends.
+ */
+struct bpset {
+	struct session *s;
+	struct softbp **soft;		/* kept after removal, for late events */
+	size_t nsoft;
+	struct hwbp hw[DR_SLOTS];
+	struct guardbp *guard;		/* at most one range */
+	/* The thread stepping over a breakpoint taken out of its way. */
+	enum step_why stepping;
+	DWORD step_tid;
+	void *step_bp;			/* the softbp or guardpage to put back */
+	DWORD *suspended;		/* the other threads, held meanwhile */
+	size_t nsuspended;
+};
+
+/* Start an empty set for session s. */
+void bp_init(struct bpset *b, struct session *s);
+
+/*
+ * Plant INT3 at a: save the byte, write 0xCC (making the page writable for
+ * the moment), read it back.  NULL (after printing why, naming location)
+ * if the byte cannot be read or written; nothing is left changed.
+ */
+struct softbp *soft_insert(struct bpset *b, addr_t a, int oneshot,
+    const char *location);
+
+/* The software breakpoint at a, or NULL. */
+struct softbp *soft_at(struct bpset *b, addr_t a);
+
+/*
+ * Put the saved byte back, if 0xCC is still there (a target that rewrote
+ * its own code keeps its new byte).  FALSE (after printing why) on failure.
+ */
+BOOL soft_remove(struct bpset *b, struct softbp *bp);
+
+/*
+ * Read n bytes of code at a as they would be without our INT3s: what the
+ * target's code really is.  FALSE when unreadable.
+ */
+BOOL bp_read(struct bpset *b, addr_t a, void *buf, size_t n);
+
+/*
+ * Program the hardware slots into one thread's DR0-DR3 and DR7; slots not
+ * in use are disabled.  The thread must be stopped.  FALSE (after printing
+ * why) on failure.
+ */
+BOOL hw_apply(struct bpset *b, HANDLE thread);
+
+/*
+ * Put PAGE_GUARD on every page of [a, a+size), recording each page's
+ * protection first (VirtualQueryEx).  NULL (after printing why, naming
+ * location) for memory that is not committed or cannot be changed; then
+ * no page is left changed.
+ */
+struct guardbp *guard_insert(struct bpset *b, addr_t a, size_t size,
+    const char *location);
+
+/* Our guard page that contains a, or NULL. */
+struct guardpage *guard_page_at(struct bpset *b, addr_t a);
+
+/* Add PAGE_GUARD to one of our pages again (it is gone after a hit). */
+BOOL guard_arm(struct bpset *b, struct guardpage *pg);
+
+/*
+ * Let thread tid run one instruction with a breakpoint out of its way:
+ * set TF on it and suspend every other thread, so none can pass the spot
+ * unseen meanwhile.  why and what say what to put back afterwards.
+ */
+BOOL step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what);
+
+/*
+ * The single-step from step_begin() arrived on tid: put the breakpoint
+ * back (unless it was one-shot), resume the other threads.  FALSE if tid
+ * is not stepping for us (the step belongs to someone else).
+ */
+BOOL step_end(struct bpset *b, DWORD tid);
+
+/*
+ * Remove everything: every INT3 byte restored, our DR7 slots cleared on
+ * every thread, every page's protection restored, TF cleared on a
+ * stepping thread and held threads resumed.  Then take in the events
+ * already on their way (a breakpoint another thread hit a moment ago)
+ * and answer them as ours, so that nothing reaches the target after we
+ * detach.  Safe to call twice and after the target exited.  FALSE (after
+ * printing why) if something could not be restored.
+ */
+BOOL bp_cleanup(struct bpset *b);
+
+#endif

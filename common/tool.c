@@ -1,0 +1,97 @@
+/* tool.c: start, loop limits, cleanup and detach, shared by the breakpoint tools. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+#include "tool.h"
+
+char *
+thread_label(const struct session *s, DWORD tid, char *buf, size_t n)
+{
+	snprintf(buf, n, "tid %lu%s", tid, tid == s->breakin_tid ?
+	    " (break-in)" : "");
+	return buf;
+}
+
+void
+run_option(struct run *r, int opt, const char *arg)
+{
+	if (opt == 'n')
+		r->maxhits = (unsigned long)optnumber("-n", arg, 1, UINT32_MAX);
+	else if (opt == 's')
+		r->ms = (DWORD)optnumber("-s", arg, 1, 86400) * 1000;
+}
+
+BOOL
+run_start(struct run *r, const struct target_spec *spec, int att)
+{
+	char where[160];
+	const EXCEPTION_RECORD *er;
+
+	if (!session_open(&r->s, spec))
+		return FALSE;
+	if (!session_wait_start(&r->s, 10000) ||
+	    !modules_load(r->s.process, &r->mods) ||
+	    (r->dis = dis_open(r->s.cpu, att)) == NULL) {
+		session_detach(&r->s);
+		return FALSE;
+	}
+	bp_init(&r->bp, &r->s);
+	er = session_exception(&r->s);
+	sym_format(&r->mods, (addr_t)(uintptr_t)er->ExceptionAddress, where,
+	    sizeof(where));
+	if (r->s.launched)
+		printf("pid %lu (%s): started; stopped at the loader's initial "
+		    "breakpoint, %s -- not one of ours\n", r->s.pid, r->s.cpu->name,
+		    where);
+	else
+		printf("pid %lu (%s): attached; stopped at the attach break-in, "
+		    "%s in tid %lu -- the debugger's own breakpoint, not one of "
+		    "ours\n", r->s.pid, r->s.cpu->name, where, r->s.breakin_tid);
+	return TRUE;
+}
+
+int
+run_next(struct run *r)
+{
+	DWORD used, left = INFINITE;
+
+	if (r->t0 == 0)
+		r->t0 = GetTickCount();
+	if (r->s.exited || (r->maxhits != 0 && r->hits >= r->maxhits))
+		return 0;
+	if (r->ms != INFINITE) {
+		used = GetTickCount() - r->t0;
+		left = used < r->ms ? r->ms - used : 0;
+	}
+	return session_wait(&r->s, left);
+}
+
+int
+run_finish(struct run *r, BOOL ok)
+{
+	const char *why;
+	BOOL clean;
+
+	if (r->s.exited)
+		why = "the target exited";
+	else if (session_interrupted())
+		why = "interrupted";
+	else if (r->maxhits != 0 && r->hits >= r->maxhits)
+		why = "hit count reached";
+	else if (!ok)
+		why = "stopped by an error";
+	else
+		why = "time limit reached";
+	clean = bp_cleanup(&r->bp);
+	clean &= session_detach(&r->s);
+	printf("%lu hit%s; %s; %s\n", r->hits, r->hits == 1 ? "" : "s", why,
+	    r->s.exited ? "nothing left to clean up" : clean ?
+	    "breakpoints removed, detached, the target keeps running" :
+	    "CLEANUP FAILED: see the errors above");
+	dis_close(r->dis);
+	modules_free(&r->mods);
+	return ok && clean ? 0 : EXIT_RUNTIME;
+}

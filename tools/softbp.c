@@ -1,0 +1,250 @@
+/*
+ * softbp: software breakpoints.
+ *
+ * Lesson 04.  Save one byte of code, write INT3 (0xCC) over it, and wait
+ * for EXCEPTION_BREAKPOINT.  The CPU reports the trap after executing the
+ * INT3, so the instruction pointer is one past the breakpoint: rewind it,
+ * put the saved byte back, and (for a persistent breakpoint) single-step
+ * that one instruction with the trap flag before writing 0xCC again.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+#include "mem.h"
+#include "tool.h"
+
+static const struct option longopts[] = {
+	{ "once", no_argument, NULL, '1' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "regs", no_argument, NULL, 'r' },
+	{ "seconds", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: softbp [-1r] [-n hits] [-s seconds] pid|name location...\n"
+	    "       softbp [-1r] [-n hits] [-s seconds] location... -- program [args]\n"
+	    "  -1  one-shot: remove each breakpoint after its first hit\n"
+	    "  -r  print the registers at each hit\n"
+	    "  -n  stop after this many hits      -s  stop after this many seconds\n"
+	    "  location: 0x401530, module!export[+0x10], module!#ordinal, module+0x1530\n");
+	exit(status);
+}
+
+static int show_regs;
+
+/*
+ * Argument i of a call, read at the called function's first instruction.
+ * x86 cdecl: all on the stack, above the return address at [esp].
+ * x64: rcx, rdx, r8, r9, then the stack above 32 bytes of home space.
+ */
+static BOOL
+call_arg(struct run *r, const union context *c, int i, uint64_t *v)
+{
+	static const char *x64regs[] = { "rcx", "rdx", "r8", "r9" };
+	const struct cpu *cpu = r->s.cpu;
+	addr_t sp = reg_get(cpu->sp, c);
+
+	if (cpu->ptrsize == 8 && i < 4) {
+		*v = reg_get(cpu_reg(cpu, x64regs[i]), c);
+		return TRUE;
+	}
+	return mem_read_ptr(r->s.process, sp + cpu->ptrsize * (addr_t)(i + 1),
+	    cpu->ptrsize, v);
+}
+
+/* Print a string from the target as a C literal: "going...%lu\n". */
+static void
+print_string(struct run *r, addr_t a)
+{
+	char buf[256], *p;
+
+	if (!mem_read_string(r->s.process, a, 0, buf, sizeof(buf))) {
+		printf("<unreadable 0x%llx>", (unsigned long long)a);
+		return;
+	}
+	putchar('"');
+	for (p = buf; *p; p++)
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else
+			putchar(*p);
+	putchar('"');
+}
+
+/*
+ * At printf, show the call as the caller made it: the format string from
+ * the first argument, then one argument per conversion (up to four).
+ */
+static void
+print_printf_call(struct run *r, const union context *c)
+{
+	char fmt[256], *p;
+	uint64_t v;
+	int i = 1;
+
+	if (!call_arg(r, c, 0, &v))
+		return;
+	printf("    printf(");
+	print_string(r, v);
+	if (mem_read_string(r->s.process, v, 0, fmt, sizeof(fmt)))
+		for (p = fmt; (p = strchr(p, '%')) != NULL && i <= 4; p++) {
+			if (*++p == '%')
+				continue;
+			p += strspn(p, "-+ #0123456789.lhjzt");
+			if (!call_arg(r, c, i++, &v))
+				break;
+			if (*p == 's')
+				printf(", "), print_string(r, v);
+			else if (r->s.cpu->ptrsize == 4)
+				printf(", %lu", (unsigned long)(uint32_t)v);
+			else
+				printf(", %llu", (unsigned long long)v);
+		}
+	printf(")    <- %s\n", r->s.cpu->ptrsize == 4 ?
+	    "cdecl: arguments on the stack, from [esp+4]" :
+	    "x64: arguments in rcx, rdx, r8, r9");
+}
+
+/* Our INT3 fired: rewind, restore, report, and arrange to re-arm. */
+static BOOL
+on_hit(struct run *r, struct softbp *bp)
+{
+	const struct cpu *cpu = r->s.cpu;
+	DWORD tid = r->s.ev.dwThreadId;
+	struct thread *t = session_thread(&r->s, tid);
+	unsigned char code[16];
+	char where[160], who[48];
+	const char *name;
+	struct insn in;
+	union context c;
+
+	if (t == NULL || !cpu->get(t->handle, &c)) {
+		warn("GetThreadContext(tid %lu)", tid);
+		return FALSE;
+	}
+	/* The INT3 has run: the IP is one past it.  Point it back. */
+	reg_set(cpu->ip, &c, bp->addr);
+	if (!cpu->set(t->handle, &c)) {
+		warn("SetThreadContext(tid %lu)", tid);
+		return FALSE;
+	}
+	/* The original instruction must run, so the original byte goes back. */
+	if (!soft_remove(&r->bp, bp))
+		return FALSE;
+	r->hits++;
+	bp->hits++;
+	printf("hit %lu  %s  %s", r->hits, thread_label(&r->s, tid, who,
+	    sizeof(who)), sym_format(&r->mods, bp->addr, where, sizeof(where)));
+	if (bp_read(&r->bp, bp->addr, code, sizeof(code)) &&
+	    dis_decode(r->dis, code, sizeof(code), bp->addr, &in))
+		printf("  %s", in.text);
+	putchar('\n');
+	name = sym_export_at(&r->mods, bp->addr);
+	if (name != NULL && strcmp(name, "printf") == 0)
+		print_printf_call(r, &c);
+	if (show_regs)
+		cpu_print(stdout, cpu, &c, REG_GENERAL);
+	fflush(stdout);
+	/* Persistent: run this one instruction with TF set, then re-arm. */
+	if (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))
+		return step_begin(&r->bp, tid, STEP_SOFT, bp);
+	return TRUE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct target_spec spec;
+	struct run r = { .ms = INFINITE };
+	const EXCEPTION_RECORD *er;
+	struct softbp *bp;
+	char **cmd, where[160];
+	int ch, i, oneshot = 0;
+	BOOL ok = TRUE;
+	DWORD status;
+	addr_t *a;
+
+	setprogname(argv[0]);
+	cmd = cut_command(&argc, argv);
+	while ((ch = getopt_long(argc, argv, "+:1hn:rs:V", longopts, NULL)) != -1)
+		switch (ch) {
+		case '1':
+			oneshot = 1;
+			break;
+		case 'n':
+		case 's':
+			run_option(&r, ch, optarg);
+			break;
+		case 'r':
+			show_regs = 1;
+			break;
+		case 'V':
+			version();
+		case 'h':
+			usage(0);
+		default:
+			badopt(ch, argv);
+		}
+	argc -= optind;
+	argv += optind;
+	take_target(cmd, &argc, &argv, &spec);
+	if (argc < 1)
+		errx(EXIT_USAGE, "missing location (see softbp -h)");
+
+	if ((a = calloc((size_t)argc, sizeof(*a))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	if (!run_start(&r, &spec, 0))
+		return EXIT_RUNTIME;
+	/* Resolve every location before writing any byte. */
+	for (i = 0; i < argc && ok; i++)
+		ok = sym_resolve(&r.mods, argv[i], &a[i]);
+	for (i = 0; i < argc && ok; i++) {
+		if ((bp = soft_insert(&r.bp, a[i], oneshot, argv[i])) == NULL) {
+			ok = FALSE;
+			break;
+		}
+		printf("breakpoint %d at %s (0x%llx): saved byte %02x, wrote cc\n",
+		    i + 1, sym_format(&r.mods, a[i], where, sizeof(where)),
+		    (unsigned long long)a[i], bp->saved);
+	}
+	free(a);
+	fflush(stdout);
+	if (ok && !session_continue(&r.s, DBG_CONTINUE))
+		ok = FALSE;
+
+	while (ok && run_next(&r) > 0) {
+		status = session_default_status(&r.s);
+		er = session_exception(&r.s);
+		if (er != NULL && is_breakpoint_code(er->ExceptionCode) &&
+		    (bp = soft_at(&r.bp, (addr_t)(uintptr_t)er->ExceptionAddress)) &&
+		    bp->inserted) {
+			ok = on_hit(&r, bp);
+			status = DBG_CONTINUE;
+		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
+		    step_end(&r.bp, r.s.ev.dwThreadId)) {
+			status = DBG_CONTINUE;	/* stepped past it; 0xCC is back */
+		} else if (er != NULL && is_breakpoint_code(er->ExceptionCode)) {
+			printf("tid %lu: a breakpoint at %s that is not ours; "
+			    "passed to the target\n", r.s.ev.dwThreadId,
+			    sym_format(&r.mods, (addr_t)(uintptr_t)
+			    er->ExceptionAddress, where, sizeof(where)));
+		}
+		if (r.s.exited)
+			break;
+		if (!session_continue(&r.s, status))
+			ok = FALSE;
+	}
+	return run_finish(&r, ok);
+}
