@@ -79,6 +79,61 @@ classify(csh cs, const cs_insn *ci)
 	return f;
 }
 
+/* Record the memory operands of ci, by register name. */
+static int
+memops(csh cs, const cs_insn *ci, struct memop *m, int max)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	const x86_op_mem *om;
+	int i, n = 0;
+
+	for (i = 0; i < x->op_count && n < max; i++) {
+		if (x->operands[i].type != X86_OP_MEM || ci->id == X86_INS_LEA)
+			continue;
+		om = &x->operands[i].mem;
+		memset(&m[n], 0, sizeof(m[n]));
+		if (om->base != X86_REG_INVALID)
+			snprintf(m[n].base, sizeof(m[n].base), "%s",
+			    cs_reg_name(cs, om->base));
+		if (om->index != X86_REG_INVALID)
+			snprintf(m[n].index, sizeof(m[n].index), "%s",
+			    cs_reg_name(cs, om->index));
+		m[n].scale = om->scale;
+		m[n].disp = om->disp;
+		m[n].segment = om->segment == X86_REG_FS ||
+		    om->segment == X86_REG_GS;
+		n++;
+	}
+	return n;
+}
+
+BOOL
+memop_address(const struct memop *m, const struct cpu *cpu,
+    const union context *c, addr_t next, addr_t *ea)
+{
+	const struct reg *r;
+	addr_t a = (addr_t)m->disp;
+
+	if (m->segment)
+		return FALSE;
+	if (strcmp(m->base, "rip") == 0 || strcmp(m->base, "eip") == 0)
+		a += next;
+	else if (m->base[0] != '\0') {
+		if ((r = cpu_reg(cpu, m->base)) == NULL)
+			return FALSE;
+		a += reg_get(r, c);
+	}
+	if (m->index[0] != '\0') {
+		if ((r = cpu_reg(cpu, m->index)) == NULL)
+			return FALSE;
+		a += reg_get(r, c) * (addr_t)m->scale;
+	}
+	if (cpu->ptrsize == 4)
+		a &= 0xffffffffu;
+	*ea = a;
+	return TRUE;
+}
+
 BOOL
 dis_decode(struct dis *d, const void *code, size_t n, addr_t a,
     struct insn *in)
@@ -92,6 +147,7 @@ dis_decode(struct dis *d, const void *code, size_t n, addr_t a,
 	in->len = d->ci->size;
 	memcpy(in->bytes, d->ci->bytes, in->len);
 	in->flags = classify(d->cs, d->ci);
+	in->nmem = memops(d->cs, d->ci, in->mem, 2);
 	snprintf(in->text, sizeof(in->text), "%s%s%s", d->ci->mnemonic,
 	    d->ci->op_str[0] ? " " : "", d->ci->op_str);
 	return TRUE;
@@ -121,32 +177,74 @@ dis_at(struct dis *d, HANDLE process, addr_t a, struct insn *in)
 	return dis_decode(d, buf, n, a, in);
 }
 
-BOOL
-dis_before(struct dis *d, HANDLE process, addr_t a, struct insn *in)
+/* The instruction most forward decodings of buf (BACK bytes before a) end on. */
+static BOOL
+vote_before(struct dis *d, const unsigned char *buf, size_t back, addr_t a,
+    struct insn *in)
 {
-	unsigned char buf[15];
-	struct insn cand;
-	size_t got, k;
-	int found = 0;
+	addr_t starts[64];
+	int votes[64] = { 0 }, nstarts = 0, i, best = -1;
+	struct insn cur;
+	size_t k, off;
 
-	got = read_code(process, a - sizeof(buf), buf, sizeof(buf));
-	if (got != sizeof(buf))
-		return FALSE;
-	/* Longest first: the decoding that starts earliest and ends at a. */
-	for (k = 0; k < sizeof(buf); k++) {
-		if (!dis_decode(d, buf + k, sizeof(buf) - k, a - sizeof(buf) + k,
-		    &cand) || cand.len != sizeof(buf) - k)
-			continue;
-		if (cand.flags & (INSN_MEMREAD | INSN_MEMWRITE)) {
-			*in = cand;
-			return TRUE;
+	for (k = 0; k < back; k++) {
+		addr_t last = 0;
+
+		for (off = k; off < back; off += cur.len) {
+			if (!dis_decode(d, buf + off, back - off, a - back + off, &cur))
+				break;
+			last = cur.addr;
 		}
-		if (!found) {
-			*in = cand;
-			found = 1;
-		}
+		if (off != back || last == 0)
+			continue;	/* did not land on a exactly */
+		for (i = 0; i < nstarts && starts[i] != last; i++)
+			;
+		if (i == nstarts)
+			starts[nstarts++] = last;
+		votes[i]++;
 	}
-	return found;
+	for (i = 0; i < nstarts; i++)
+		if (best < 0 || votes[i] > votes[best])
+			best = i;
+	if (best < 0)
+		return FALSE;
+	return dis_decode(d, buf + (starts[best] - (a - back)),
+	    (size_t)(a - starts[best]), starts[best], in);
+}
+
+BOOL
+dis_before(struct dis *d, HANDLE process, addr_t a, const struct cpu *cpu,
+    const union context *c, addr_t lo, unsigned len, struct insn *in)
+{
+	enum { BACK = 48 };
+	unsigned char buf[BACK];
+	struct insn cand;
+	addr_t ea;
+	size_t k;
+	int i;
+
+	if (read_code(process, a - BACK, buf, BACK) != BACK)
+		return FALSE;
+	/* Every instruction (at most 15 bytes) that ends exactly at a... */
+	for (k = BACK - 15; k < BACK; k++) {
+		if (!dis_decode(d, buf + k, BACK - k, a - BACK + k, &cand) ||
+		    cand.len != BACK - k)
+			continue;
+		/* ... that addressed the watched bytes. */
+		for (i = 0; i < cand.nmem; i++)
+			if (memop_address(&cand.mem[i], cpu, c, a, &ea) &&
+			    ea < lo + len && lo < ea + 16) {
+				*in = cand;
+				return TRUE;
+			}
+	}
+	/*
+	 * None provably did (a register it used was changed by the
+	 * instruction itself, say).  Decoding forwards from almost any byte
+	 * falls into step with the real instructions within a few of them,
+	 * so let the decodings from each of the bytes before a vote.
+	 */
+	return vote_before(d, buf, BACK, a, in);
 }
 
 char *

@@ -16,12 +16,22 @@
 #define INSN_MEMREAD	0x40	/* reads memory through an operand */
 #define INSN_MEMWRITE	0x80	/* writes memory through an operand */
 
+/* A memory operand: [base + index*scale + disp], by register name. */
+struct memop {
+	char base[8], index[8];	/* "" when absent; "rip" for RIP-relative */
+	int scale;
+	int64_t disp;
+	int segment;		/* an fs:/gs: override: base unknown here */
+};
+
 struct insn {
 	addr_t addr;
 	unsigned char bytes[16];
 	unsigned len;		/* bytes, 1..15 */
 	unsigned flags;		/* INSN_* */
 	char text[160];		/* "mov edi, edi", Intel or AT&T syntax */
+	struct memop mem[2];	/* its memory operands (lea's excluded) */
+	int nmem;
 };
 
 struct dis;
@@ -49,12 +59,25 @@ BOOL dis_decode(struct dis *d, const void *code, size_t n, addr_t a,
 BOOL dis_at(struct dis *d, HANDLE process, addr_t a, struct insn *in);
 
 /*
- * The instruction that ends exactly at a, which is where a data
- * breakpoint reports (after the access): decode backwards from a-15 and
- * prefer a candidate that touches memory.  A guess where several decodings
- * fit, as x86 code cannot be read backwards for certain.  FALSE if none.
+ * The instruction that ends exactly at a and accessed [lo, lo+len): what
+ * a data breakpoint reports, as it fires after the access with the IP
+ * already at a.  x86 cannot be decoded backwards, so every decoding that
+ * ends at a is tried, and the one whose memory operand, computed from the
+ * registers in c, lies in the range wins.  If none does, the instruction
+ * most forward decodings from the 48 bytes before a end on: a strong
+ * guess.  FALSE if no instruction ends at a.
  */
-BOOL dis_before(struct dis *d, HANDLE process, addr_t a, struct insn *in);
+BOOL dis_before(struct dis *d, HANDLE process, addr_t a,
+    const struct cpu *cpu, const union context *c, addr_t lo, unsigned len,
+    struct insn *in);
+
+/*
+ * The address memory operand m refers to, with registers from c and the
+ * instruction ending at next (for RIP-relative operands).  FALSE when it
+ * cannot be known here (segment overrides, unknown registers).
+ */
+BOOL memop_address(const struct memop *m, const struct cpu *cpu,
+    const union context *c, addr_t next, addr_t *ea);
 
 /* Write the instruction bytes as hex ("8b ff") into buf.  Returns buf. */
 char *insn_hex(const struct insn *in, char *buf, size_t n);

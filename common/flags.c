@@ -151,3 +151,28 @@ dr6_names(uint32_t dr6, char *buf, size_t n)
 		append(buf, n, len, "-");
 	return buf;
 }
+
+const char *
+parse_hw_kind(const char *s, enum dr7_rw *rw, unsigned *len)
+{
+	const char *n;
+
+	if (s[0] == 'e') {
+		*rw = DR7_RW_EXECUTE;
+		n = s + 1;
+	} else if (s[0] == 'w') {
+		*rw = DR7_RW_WRITE;
+		n = s + 1;
+	} else if (s[0] == 'r') {
+		*rw = DR7_RW_READWRITE;	/* x86 has no read-only watch */
+		n = s + (s[1] == 'w' ? 2 : 1);
+	} else
+		return "unknown kind (use e1, w1/w2/w4/w8 or rw1/rw2/rw4/rw8)";
+	if (n[0] < '1' || n[0] > '8' || n[1] != '\0' ||
+	    (n[0] != '1' && n[0] != '2' && n[0] != '4' && n[0] != '8'))
+		return "the length must be 1, 2, 4 or 8";
+	*len = (unsigned)(n[0] - '0');
+	if (*rw == DR7_RW_EXECUTE && *len != 1)
+		return "an execute breakpoint has length 1 (e1)";
+	return NULL;
+}

@@ -97,6 +97,15 @@ const char *dr7_rw_name(unsigned rw);
  */
 char *dr7_slot_describe(uint32_t dr7, int slot, char *buf, size_t n);
 
+/*
+ * Parse a hardware breakpoint KIND in WinDbg's spelling: "e1" (execute),
+ * "w1" "w2" "w4" "w8" (write), "rw1".."rw8" or "r1".."r8" (read or
+ * write).  Stores the RW value and the length.  Returns NULL, or a reason:
+ * an unknown kind, a length other than 1, 2, 4, 8, or an execute
+ * breakpoint longer than 1.
+ */
+const char *parse_hw_kind(const char *s, enum dr7_rw *rw, unsigned *len);
+
 /* Name the set DR6 bits, such as "B1 BS", into buf; "-" if none. */
 char *dr6_names(uint32_t dr6, char *buf, size_t n);
 

@@ -1,14 +1,17 @@
 /*
  * spin_threads: start N named worker threads that sleep in a loop.
  *
- *   spin_threads [N]          (default 4)
+ *   spin_threads [-l LATE] [-d MS] [N]      (N defaults to 4)
  *
  * First line: pid=N threads=N tids=ID,ID,...  Each worker is named
- * "worker-K" with SetThreadDescription where Windows has it.
+ * "worker-K" with SetThreadDescription where Windows has it, and calls
+ * Sleep(100) in a loop.  With -l, LATE more workers start MS ms later
+ * (default 1000), and a line "late tids=ID,..." says so.
  */
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef HRESULT (WINAPI *setdesc_fn)(HANDLE, PCWSTR);
 
@@ -17,42 +20,71 @@ worker(void *arg)
 {
 	(void)arg;
 	for (;;)
-		Sleep(1000);
+		Sleep(100);
+}
+
+/* Start n workers numbered from first; print "label=ID,ID,...". */
+static void
+start_workers(unsigned long first, unsigned long n, const char *label)
+{
+	static setdesc_fn setdesc;
+	static int looked;
+	unsigned long i;
+	WCHAR name[32];
+	DWORD tid;
+	HANDLE h;
+
+	/* Windows 10 1607 and later; look it up so older systems still run. */
+	if (!looked) {
+		setdesc = (setdesc_fn)(void *)GetProcAddress(
+		    GetModuleHandleA("kernel32.dll"), "SetThreadDescription");
+		looked = 1;
+	}
+	printf("%s", label);
+	for (i = 0; i < n; i++) {
+		h = CreateThread(NULL, 64 * 1024, worker, NULL,
+		    STACK_SIZE_PARAM_IS_A_RESERVATION, &tid);
+		if (h == NULL)
+			exit(1);
+		if (setdesc != NULL) {
+			swprintf(name, sizeof(name) / sizeof(name[0]),
+			    L"worker-%lu", first + i);
+			setdesc(h, name);
+		}
+		CloseHandle(h);
+		printf("%s%lu", i > 0 ? "," : "", tid);
+	}
+	printf("\n");
 }
 
 int
 main(int argc, char *argv[])
 {
-	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 4, i;
-	setdesc_fn setdesc;
-	DWORD *tids;
-	HANDLE h;
-	WCHAR name[32];
+	unsigned long n = 4, late = 0, delay = 1000;
+	char head[64];
+	int c;
 
-	if (n == 0 || n > 4096 || (tids = calloc(n, sizeof(*tids))) == NULL) {
-		fprintf(stderr, "usage: spin_threads [1..4096]\n");
-		return 2;
-	}
-	/* Windows 10 1607 and later; look it up so older systems still run. */
-	setdesc = (setdesc_fn)(void *)GetProcAddress(
-	    GetModuleHandleA("kernel32.dll"), "SetThreadDescription");
-	for (i = 0; i < n; i++) {
-		h = CreateThread(NULL, 64 * 1024, worker, NULL,
-		    STACK_SIZE_PARAM_IS_A_RESERVATION, &tids[i]);
-		if (h == NULL)
-			return 1;
-		if (setdesc != NULL) {
-			swprintf(name, sizeof(name) / sizeof(name[0]),
-			    L"worker-%lu", i + 1);
-			setdesc(h, name);
+	while ((c = getopt(argc, argv, "d:l:")) != -1)
+		switch (c) {
+		case 'd': delay = strtoul(optarg, NULL, 0); break;
+		case 'l': late = strtoul(optarg, NULL, 0); break;
+		default: goto bad;
 		}
-		CloseHandle(h);
-	}
+	if (optind < argc)
+		n = strtoul(argv[optind], NULL, 0);
+	if (n == 0 || n > 4096 || late > 4096)
+		goto bad;
 	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("pid=%lu threads=%lu tids=", GetCurrentProcessId(), n);
-	for (i = 0; i < n; i++)
-		printf("%s%lu", i > 0 ? "," : "", tids[i]);
-	printf("\n");
+	snprintf(head, sizeof(head), "pid=%lu threads=%lu tids=",
+	    GetCurrentProcessId(), n);
+	start_workers(1, n, head);
+	if (late > 0) {
+		Sleep(delay);
+		start_workers(n + 1, late, "late tids=");
+	}
 	for (;;)
 		Sleep(1000);
+bad:
+	fprintf(stderr, "usage: spin_threads [-l late] [-d ms] [1..4096]\n");
+	return 2;
 }

@@ -143,6 +143,25 @@ test_dr7(void)
 	is_str(dr7_slot_describe(0x00000002, 0, buf, sizeof(buf)),
 	    "L0=0 G0=1 RW0=00 (execute) LEN0=00 (1 byte)",
 	    "dr7: global slot 0 described");
+	{
+		enum dr7_rw rw;
+		unsigned len;
+
+		ok(parse_hw_kind("e1", &rw, &len) == NULL &&
+		    rw == DR7_RW_EXECUTE && len == 1, "kind e1");
+		ok(parse_hw_kind("w4", &rw, &len) == NULL &&
+		    rw == DR7_RW_WRITE && len == 4, "kind w4");
+		ok(parse_hw_kind("rw8", &rw, &len) == NULL &&
+		    rw == DR7_RW_READWRITE && len == 8, "kind rw8");
+		ok(parse_hw_kind("r2", &rw, &len) == NULL &&
+		    rw == DR7_RW_READWRITE && len == 2, "kind r2, alias of rw2");
+		ok(parse_hw_kind("e2", &rw, &len) != NULL, "kind e2 refused");
+		ok(parse_hw_kind("w3", &rw, &len) != NULL, "kind w3 refused");
+		ok(parse_hw_kind("w16", &rw, &len) != NULL, "kind w16 refused");
+		ok(parse_hw_kind("x1", &rw, &len) != NULL, "kind x1 refused");
+		ok(parse_hw_kind("rw", &rw, &len) != NULL, "kind rw refused");
+		ok(parse_hw_kind("", &rw, &len) != NULL, "empty kind refused");
+	}
 	is_str(dr6_names(DR6_B(1) | DR6_BS, buf, sizeof(buf)), "B1 BS",
 	    "dr6: B1 and BS by name");
 	is_str(dr6_names(0xffff0ff0, buf, sizeof(buf)), "-",

@@ -1,0 +1,260 @@
+/*
+ * hwbp: hardware breakpoints, in the debug registers.
+ *
+ * Lesson 05.  DR0-DR3 hold up to four addresses; DR7 says, for each, what
+ * fires it (execute, write, read/write) and over how many bytes.  Each
+ * thread has its own debug registers, so they are set in every thread,
+ * and in every thread created later.  When one fires, the thread raises
+ * EXCEPTION_SINGLE_STEP and DR6 says which slot it was.  No byte of the
+ * target's code or data changes.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+#include "mem.h"
+#include "tool.h"
+
+static const struct option longopts[] = {
+	{ "count", required_argument, NULL, 'n' },
+	{ "seconds", required_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: hwbp [-v] [-n hits] [-s seconds] pid|name kind location ...\n"
+	    "       hwbp [-v] [-n hits] [-s seconds] kind location ... -- program [args]\n"
+	    "  kind: e1 (execute), w1 w2 w4 w8 (write), rw1 .. rw8 or r1 .. r8 (read/write)\n"
+	    "  at most 4 breakpoints: DR0-DR3\n"
+	    "  -v  print DR7 before and after, field by field\n"
+	    "  -n  stop after this many hits      -s  stop after this many seconds\n");
+	exit(status);
+}
+
+static void
+print_dr7(const char *when, uint32_t dr7)
+{
+	char buf[128];
+	int i;
+
+	printf("DR7 %s: %08lx\n", when, (unsigned long)dr7);
+	for (i = 0; i < DR_SLOTS; i++)
+		printf("  %s\n", dr7_slot_describe(dr7, i, buf, sizeof(buf)));
+}
+
+/* DR7 as a thread has it now. */
+static uint32_t
+thread_dr7(struct run *r, HANDLE thread)
+{
+	union context c;
+
+	if (!r->s.cpu->get(thread, &c))
+		return 0;
+	return (uint32_t)reg_get(r->s.cpu->dr7, &c);
+}
+
+/* Slot i fired in the thread whose context is c. */
+static void
+on_hit(struct run *r, int i, const union context *c)
+{
+	struct hwbp *hw = &r->bp.hw[i];
+	char where[160], who[48];
+	struct insn in;
+	uint64_t v = 0;
+
+	r->hits++;
+	hw->hits++;
+	printf("hit %lu  %s  DR%d (%s", r->hits, thread_label(&r->s,
+	    r->s.ev.dwThreadId, who, sizeof(who)), i, dr7_rw_name(hw->rw));
+	if (hw->rw != DR7_RW_EXECUTE)
+		printf(", %u byte%s", hw->len, hw->len == 1 ? "" : "s");
+	printf(") at %s\n", sym_format(&r->mods, hw->addr, where, sizeof(where)));
+	if (hw->rw == DR7_RW_EXECUTE) {
+		if (dis_at(r->dis, r->s.process, hw->addr, &in))
+			printf("    %s    <- not run yet: an execute breakpoint "
+			    "fires before the instruction\n", in.text);
+		return;
+	}
+	/* A data breakpoint fires after the access: the IP is already past it. */
+	if (dis_before(r->dis, r->s.process, reg_get(r->s.cpu->ip, c), r->s.cpu,
+	    c, hw->addr, hw->len, &in))
+		printf("    %s: %s    <- already run: a data breakpoint fires "
+		    "after the access\n", sym_format(&r->mods, in.addr, where,
+		    sizeof(where)), in.text);
+	if (mem_read(r->s.process, hw->addr, &v, hw->len)) {
+		if (v != hw->value)
+			printf("    value %#llx (was %#llx)\n", (unsigned long long)v,
+			    (unsigned long long)hw->value);
+		else
+			printf("    value %#llx (unchanged: a read)\n",
+			    (unsigned long long)v);
+		hw->value = v;
+	}
+}
+
+/*
+ * A single-step exception: ours if DR6 names one of our slots.  Report it,
+ * clear DR6 (the CPU never does), and after an execute breakpoint set RF
+ * so the instruction can run once without firing again.
+ */
+static BOOL
+on_single_step(struct run *r)
+{
+	const struct cpu *cpu = r->s.cpu;
+	struct thread *t = session_thread(&r->s, r->s.ev.dwThreadId);
+	union context c;
+	uint32_t dr6, fired = 0;
+	int i;
+
+	if (t == NULL || !cpu->get(t->handle, &c))
+		return FALSE;
+	dr6 = (uint32_t)reg_get(cpu->dr6, &c);
+	for (i = 0; i < DR_SLOTS; i++)
+		if (r->bp.hw[i].used && (dr6 & DR6_B(i)))
+			fired |= DR6_B(i);
+	if (fired == 0)
+		return FALSE;
+	for (i = 0; i < DR_SLOTS; i++)
+		if (fired & DR6_B(i)) {
+			on_hit(r, i, &c);
+			if (r->bp.hw[i].rw == DR7_RW_EXECUTE)
+				reg_set(cpu->flags, &c,
+				    reg_get(cpu->flags, &c) | RESUME_FLAG);
+		}
+	reg_set(cpu->dr6, &c, 0);
+	if (!cpu->set(t->handle, &c))
+		warn("SetThreadContext(tid %lu)", t->tid);
+	fflush(stdout);
+	return TRUE;
+}
+
+/* Fill the slots from the KIND LOCATION pairs; FALSE after saying why. */
+static BOOL
+set_slots(struct run *r, int n, char **pairs)
+{
+	struct hwbp *hw;
+	char where[160];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		hw = &r->bp.hw[i];
+		parse_hw_kind(pairs[2 * i], &hw->rw, &hw->len);
+		if (!sym_resolve(&r->mods, pairs[2 * i + 1], &hw->addr))
+			return FALSE;
+		if (hw->len == 8 && r->s.cpu->ptrsize == 4) {
+			warnx("%s %s: length 8 needs a 64-bit target; pid %lu is "
+			    "32-bit", pairs[2 * i], pairs[2 * i + 1], r->s.pid);
+			return FALSE;
+		}
+		if (hw->addr % hw->len != 0) {
+			warnx("%s %s: 0x%llx is not aligned to %u bytes (DR7's "
+			    "LEN ignores the low address bits)", pairs[2 * i],
+			    pairs[2 * i + 1], (unsigned long long)hw->addr, hw->len);
+			return FALSE;
+		}
+		if (hw->rw != DR7_RW_EXECUTE)
+			mem_read(r->s.process, hw->addr, &hw->value, hw->len);
+		hw->used = 1;
+		printf("DR%d = %s (0x%llx), %s", i, sym_format(&r->mods, hw->addr,
+		    where, sizeof(where)), (unsigned long long)hw->addr,
+		    dr7_rw_name(hw->rw));
+		if (hw->rw != DR7_RW_EXECUTE)
+			printf(", %u bytes, value %#llx", hw->len,
+			    (unsigned long long)hw->value);
+		putchar('\n');
+	}
+	return TRUE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct target_spec spec;
+	struct run r = { .ms = INFINITE };
+	const EXCEPTION_RECORD *er;
+	enum dr7_rw rw;
+	char **cmd;
+	const char *why;
+	unsigned len;
+	int ch, i, verbose = 0;
+	BOOL ok = TRUE;
+	DWORD status;
+	HANDLE first;
+
+	setprogname(argv[0]);
+	cmd = cut_command(&argc, argv);
+	while ((ch = getopt_long(argc, argv, "+:hn:s:vV", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'n':
+		case 's':
+			run_option(&r, ch, optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			version();
+		case 'h':
+			usage(0);
+		default:
+			badopt(ch, argv);
+		}
+	argc -= optind;
+	argv += optind;
+	take_target(cmd, &argc, &argv, &spec);
+	if (argc < 2 || argc % 2 != 0)
+		errx(EXIT_USAGE, "give KIND LOCATION pairs (see hwbp -h)");
+	if (argc / 2 > DR_SLOTS)
+		errx(EXIT_USAGE, "%d breakpoints: the CPU has 4 debug address "
+		    "registers, DR0-DR3", argc / 2);
+	for (i = 0; i < argc; i += 2)
+		if ((why = parse_hw_kind(argv[i], &rw, &len)) != NULL)
+			errx(EXIT_USAGE, "%s: %s", argv[i], why);
+
+	if (!run_start(&r, &spec, 0))
+		return EXIT_RUNTIME;
+	first = r.s.threads[0].handle;
+	if (verbose)
+		print_dr7("before", thread_dr7(&r, first));
+	/* Every location checked before any thread is touched. */
+	ok = set_slots(&r, argc / 2, argv);
+	if (!ok)
+		memset(r.bp.hw, 0, sizeof(r.bp.hw));
+	for (i = 0; ok && (size_t)i < r.s.nthreads; i++)
+		ok = hw_apply(&r.bp, r.s.threads[i].handle);
+	if (ok) {
+		printf("set in all %u threads\n", (unsigned)r.s.nthreads);
+		if (verbose)
+			print_dr7("after", thread_dr7(&r, first));
+	}
+	fflush(stdout);
+	if (ok && !session_continue(&r.s, DBG_CONTINUE))
+		ok = FALSE;
+
+	while (ok && run_next(&r) > 0) {
+		status = session_default_status(&r.s);
+		er = session_exception(&r.s);
+		if (r.s.ev.dwDebugEventCode == CREATE_THREAD_DEBUG_EVENT) {
+			/* A new thread starts with clear debug registers. */
+			ok = hw_apply(&r.bp, r.s.ev.u.CreateThread.hThread);
+			printf("tid %lu: new thread; debug registers set in it too\n",
+			    r.s.ev.dwThreadId);
+		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
+		    on_single_step(&r))
+			status = DBG_CONTINUE;
+		if (r.s.exited)
+			break;
+		if (!session_continue(&r.s, status))
+			ok = FALSE;
+	}
+	return run_finish(&r, ok);
+}
