@@ -89,7 +89,7 @@ LDFLAGS = -static
 LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
-arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe
+arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe $(O)/inspect.exe
 
 $(O)/obj/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -104,6 +104,10 @@ $(O)/%.exe: tools/%.c $(O)/libdbgkit.a
 # Targets stand alone: they are what a debugger is pointed at.
 $(O)/%.exe: targets/%.c
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) -o $@ $<
+
+# The tests' inspector shares no code with what it inspects.
+$(O)/inspect.exe: tests/inspect.c
+	$(CC) -std=gnu11 -O1 -Wall $(LDFLAGS) -o $@ $<
 
 $(O)/unit.exe: tests/unit/unit.c $(O)/libdbgkit.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)

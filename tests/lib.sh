@@ -70,10 +70,10 @@ start() {
 	out=$tmp/$name.$arch.$ntests.$$.out
 	: > "$out"
 	$RUN "build/$arch/$name.exe" "$@" > "$out" 2>&1 &
-	i=0
+	_i=0
 	until first=$(head -n 1 "$out" | tr -d '\r') && case $first in pid=*) true ;; *) false ;; esac; do
-		i=$((i + 1))
-		if [ $i -gt 200 ]; then
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
 			echo "Bail out! $name ($arch) did not start: $(cat "$out")"
 			exit 1
 		fi
@@ -95,12 +95,12 @@ running() {
 
 # grows FILE: the file gains lines within two seconds.
 grows() {
-	before=$(wc -l < "$1")
-	i=0
-	while [ $i -lt 40 ]; do
+	_lines=$(wc -l < "$1")
+	_i=0
+	while [ $_i -lt 40 ]; do
 		sleep 0.05
-		[ "$(wc -l < "$1")" -gt "$before" ] && return 0
-		i=$((i + 1))
+		[ "$(wc -l < "$1")" -gt "$_lines" ] && return 0
+		_i=$((_i + 1))
 	done
 	return 1
 }
@@ -129,4 +129,27 @@ tool() {
 # one_line FILE: FILE holds exactly one line.
 one_line() {
 	[ "$(wc -l < "$1")" -eq 1 ]
+}
+
+# bytes PID ADDR N / prot PID ADDR / dr7s PID: what tests/inspect.c sees
+# in a live target, without debugging it.
+bytes() { $RUN build/x64/inspect.exe "$1" bytes "$2" "$3" | tr -d '\r'; }
+prot() { $RUN build/x64/inspect.exe "$1" prot "$2" | tr -d '\r'; }
+dr7s() { $RUN build/x64/inspect.exe "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
+
+# interrupt NAME PID: send Ctrl-C to the running tool NAME.exe that
+# debugs PID.  Wine turns SIGINT into CTRL_C_EVENT for the Windows
+# process (not for the start.exe that launched it).
+interrupt() {
+	_p=$(pgrep -f "^Z:.*[\\\\/]$1\.exe .*$2" | head -n 1)
+	[ -n "$_p" ] && kill -INT "$_p"
+}
+
+# wait_for FILE REGEX: until a line of FILE matches, at most 10 s.
+wait_for() {
+	_i=0
+	until grep -Eq -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1)); [ $_i -gt 200 ] && return 1
+		sleep 0.05
+	done
 }

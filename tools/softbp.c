@@ -117,7 +117,13 @@ print_printf_call(struct run *r, const union context *c)
 	    "x64: arguments in rcx, rdx, r8, r9");
 }
 
-/* Our INT3 fired: rewind, restore, report, and arrange to re-arm. */
+/*
+ * Our INT3 fired: rewind, restore, report, and arrange to re-arm.  Another
+ * thread may have executed the same INT3 just before the first hit took
+ * the byte out; its event comes late, with the byte already restored and
+ * the first thread stepping.  It is still our breakpoint and still a hit:
+ * rewind it too, but leave the re-arming to the thread already stepping.
+ */
 static BOOL
 on_hit(struct run *r, struct softbp *bp)
 {
@@ -127,6 +133,7 @@ on_hit(struct run *r, struct softbp *bp)
 	unsigned char code[16];
 	char where[160], who[48];
 	const char *name;
+	int late = !bp->inserted;
 	struct insn in;
 	union context c;
 
@@ -150,6 +157,8 @@ on_hit(struct run *r, struct softbp *bp)
 	if (bp_read(&r->bp, bp->addr, code, sizeof(code)) &&
 	    dis_decode(r->dis, code, sizeof(code), bp->addr, &in))
 		printf("  %s", in.text);
+	if (late)
+		printf("  (hit just before the byte went out)");
 	putchar('\n');
 	name = sym_export_at(&r->mods, bp->addr);
 	if (name != NULL && strcmp(name, "printf") == 0)
@@ -158,7 +167,7 @@ on_hit(struct run *r, struct softbp *bp)
 		cpu_print(stdout, cpu, &c, REG_GENERAL);
 	fflush(stdout);
 	/* Persistent: run this one instruction with TF set, then re-arm. */
-	if (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))
+	if (!late && !bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))
 		return step_begin(&r->bp, tid, STEP_SOFT, bp);
 	return TRUE;
 }
@@ -228,8 +237,7 @@ main(int argc, char *argv[])
 		status = session_default_status(&r.s);
 		er = session_exception(&r.s);
 		if (er != NULL && is_breakpoint_code(er->ExceptionCode) &&
-		    (bp = soft_at(&r.bp, (addr_t)(uintptr_t)er->ExceptionAddress)) &&
-		    bp->inserted) {
+		    (bp = soft_at(&r.bp, (addr_t)(uintptr_t)er->ExceptionAddress))) {
 			ok = on_hit(&r, bp);
 			status = DBG_CONTINUE;
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
