@@ -285,7 +285,7 @@ guard_insert(struct bpset *b, addr_t a, size_t size, const char *location)
 		}
 		if (mbi.State != MEM_COMMIT) {
 			warnx("%s: 0x%llx is not mapped in pid %lu", location,
-			    (unsigned long long)pg, b->s->pid);
+			    (unsigned long long)(pg < a ? a : pg), b->s->pid);
 			goto fail;
 		}
 		if (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS)) {

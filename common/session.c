@@ -170,8 +170,11 @@ attach(struct session *s, DWORD pid)
 		return FALSE;
 	}
 	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
-		warn("pid %lu is a 64-bit process; use the x64 build of %s",
-		    pid, getprogname());
+		if (GetLastError() == ERROR_NOT_SUPPORTED)
+			warnx("pid %lu is a 64-bit process; use the x64 build "
+			    "of %s", pid, getprogname());
+		else
+			warn("IsWow64Process(pid %lu)", pid);
 		goto fail;
 	}
 	if (!DebugActiveProcess(pid)) {
@@ -251,9 +254,14 @@ launch(struct session *s, char **argv)
 	s->pid = pi.dwProcessId;
 	s->launched = 1;
 	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
-		warn("%s is a 64-bit program; use the x64 build of %s", argv[0],
-		    getprogname());
+		if (GetLastError() == ERROR_NOT_SUPPORTED)
+			warnx("%s is a 64-bit program; use the x64 build of %s",
+			    argv[0], getprogname());
+		else
+			warn("IsWow64Process(%s)", argv[0]);
 		TerminateProcess(s->process, 1);	/* ours, never started */
+		CloseHandle(s->process);
+		s->process = NULL;
 		return FALSE;
 	}
 	return TRUE;

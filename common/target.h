@@ -29,7 +29,6 @@ BOOL target_resolve(struct target_spec *spec);
  */
 int thread_ids(DWORD pid, DWORD **tids);
 
-#endif
 
 /*
  * OpenThread with the rights a debugger needs (context, suspend, query).
@@ -52,3 +51,5 @@ char *thread_description(HANDLE thread, char *buf, size_t n);
 
 /* "normal", "highest", ... for a GetThreadPriority value; "?" otherwise. */
 const char *priority_name(int prio);
+
+#endif

@@ -69,9 +69,32 @@ run_next(struct run *r)
 	return session_wait(&r->s, left);
 }
 
+/*
+ * Cleanup talks to every thread of the target.  Wine 8 can leave a thread
+ * wedged when several threads hit a hardware breakpoint at the same
+ * moment; then GetThreadContext on it never returns.  A debugger must not
+ * hang silently, so if cleanup takes this long, say so and exit.
+ */
+#define CLEANUP_LIMIT	20000	/* ms */
+
+static DWORD WINAPI
+watchdog(void *done)
+{
+	if (WaitForSingleObject(done, CLEANUP_LIMIT) == WAIT_TIMEOUT) {
+		warnx("cleanup is stuck: a thread of the target does not answer "
+		    "(under Wine 8, threads that hit a hardware breakpoint at "
+		    "the same moment can wedge); exiting without finishing: "
+		    "check the target's code bytes and DR7");
+		fflush(stdout);
+		ExitProcess(EXIT_RUNTIME);
+	}
+	return 0;
+}
+
 int
 run_finish(struct run *r, BOOL ok)
 {
+	HANDLE done = CreateEventA(NULL, TRUE, FALSE, NULL), dog;
 	const char *why;
 	BOOL clean;
 
@@ -85,8 +108,15 @@ run_finish(struct run *r, BOOL ok)
 		why = "stopped by an error";
 	else
 		why = "time limit reached";
+	dog = CreateThread(NULL, 0, watchdog, done, 0, NULL);
 	clean = bp_cleanup(&r->bp);
 	clean &= session_detach(&r->s);
+	SetEvent(done);
+	if (dog != NULL) {
+		WaitForSingleObject(dog, INFINITE);
+		CloseHandle(dog);
+	}
+	CloseHandle(done);
 	printf("%lu hit%s; %s; %s\n", r->hits, r->hits == 1 ? "" : "s", why,
 	    r->s.exited ? "nothing left to clean up" : clean ?
 	    "breakpoints removed, detached, the target keeps running" :

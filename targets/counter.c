@@ -1,8 +1,8 @@
 /*
  * counter: a global counter, written and read on a schedule.
  *
- * First line: pid=N counter=ADDRESS neighbour=ADDRESS read=ADDRESS
- * write=ADDRESS.  Every 100 ms the loop reads the counter (the instruction
+ * First line: pid=N base=ADDRESS counter=ADDRESS neighbour=ADDRESS
+ * read=ADDRESS write=ADDRESS, base being the program's image base.  Every 100 ms the loop reads the counter (the instruction
  * at read=), writes it plus one (the instruction at write=) and prints
  * "tick N".  The neighbour shares the counter's page but not its bytes;
  * it is written each tick too, so a page-granular watch sees it.
@@ -31,8 +31,10 @@ main(void)
 	LONG seen;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("pid=%lu counter=0x%llx neighbour=0x%llx read=0x%llx write=0x%llx\n",
-	    GetCurrentProcessId(), (unsigned long long)(uintptr_t)&page.counter,
+	printf("pid=%lu base=0x%llx counter=0x%llx neighbour=0x%llx read=0x%llx "
+	    "write=0x%llx\n", GetCurrentProcessId(),
+	    (unsigned long long)(uintptr_t)GetModuleHandleA(NULL),
+	    (unsigned long long)(uintptr_t)&page.counter,
 	    (unsigned long long)(uintptr_t)&page.neighbour,
 	    (unsigned long long)(uintptr_t)counter_read,
 	    (unsigned long long)(uintptr_t)counter_write);

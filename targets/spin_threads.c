@@ -4,23 +4,40 @@
  *   spin_threads [-l LATE] [-d MS] [N]      (N defaults to 4)
  *
  * First line: pid=N threads=N tids=ID,ID,...  Each worker is named
- * "worker-K" with SetThreadDescription where Windows has it, and calls
- * Sleep(100) in a loop.  With -l, LATE more workers start MS ms later
- * (default 1000), and a line "late tids=ID,..." says so.
+ * "worker-K" with SetThreadDescription where Windows has it.  Worker K
+ * calls work() (exported: "spin_threads!work") once a second, in its own
+ * 60 ms slot, so no two workers are ever in it at the same moment, and
+ * sleeps the rest of the time.  With -l, LATE more workers start MS ms
+ * later (default 1000), and a line "late tids=ID,..." says so.
  */
 #include <windows.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 typedef HRESULT (WINAPI *setdesc_fn)(HANDLE, PCWSTR);
 
+#define SLOT	60	/* ms */
+
+static volatile LONG works;
+
+__declspec(dllexport) __attribute__((noinline)) void
+work(void)
+{
+	InterlockedIncrement(&works);
+}
+
 static DWORD WINAPI __attribute__((noreturn))
 worker(void *arg)
 {
-	(void)arg;
-	for (;;)
-		Sleep(100);
+	unsigned long k = (unsigned long)(uintptr_t)arg;
+
+	Sleep((DWORD)(k * SLOT % 1000));
+	for (;;) {
+		work();
+		Sleep(1000);
+	}
 }
 
 /* Start n workers numbered from first; print "label=ID,ID,...". */
@@ -42,8 +59,9 @@ start_workers(unsigned long first, unsigned long n, const char *label)
 	}
 	printf("%s", label);
 	for (i = 0; i < n; i++) {
-		h = CreateThread(NULL, 64 * 1024, worker, NULL,
-		    STACK_SIZE_PARAM_IS_A_RESERVATION, &tid);
+		h = CreateThread(NULL, 64 * 1024, worker,
+		    (void *)(uintptr_t)(first + i), STACK_SIZE_PARAM_IS_A_RESERVATION,
+		    &tid);
 		if (h == NULL)
 			exit(1);
 		if (setdesc != NULL) {

@@ -59,7 +59,7 @@ is "$(wc -c < "$tmp/stdout")" 0 "regs: -t of a foreign thread prints no register
 
 # A 32-bit tool cannot debug a 64-bit process, and says which build can.
 tool x86 regs "$victim"
-expect 1 "^regs: pid $victim is a 64-bit process; use the x64 build of regs: " \
+expect 1 "^regs: pid $victim is a 64-bit process; use the x64 build of regs$" \
     "x86 regs on an x64 target"
 
 # Already being debugged: the second debugger is refused.

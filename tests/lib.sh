@@ -44,14 +44,14 @@ is() {
 
 # like FILE REGEX DESCRIPTION: some line of FILE matches the extended REGEX.
 like() {
-	if grep -Eq -- "$2" "$1"; then pass "$3"; else
+	if tr -d '\r' < "$1" | grep -Eq -- "$2"; then pass "$3"; else
 		fail "$3"; diag "no line matches /$2/ in:"; sed -n 1,40p "$1" | diag "$(cat)"
 	fi
 }
 
 # unlike FILE REGEX DESCRIPTION: no line of FILE matches.
 unlike() {
-	if ! grep -Eq -- "$2" "$1"; then pass "$3"; else
+	if ! tr -d '\r' < "$1" | grep -Eq -- "$2"; then pass "$3"; else
 		fail "$3"; diag "a line matches /$2/:"; grep -E -- "$2" "$1" | head -5 | diag "$(cat)"
 	fi
 }
@@ -148,7 +148,7 @@ interrupt() {
 # wait_for FILE REGEX: until a line of FILE matches, at most 10 s.
 wait_for() {
 	_i=0
-	until grep -Eq -- "$2" "$1" 2>/dev/null; do
+	until { tr -d '\r' < "$1"; } 2>/dev/null | grep -Eq -- "$2"; do
 		_i=$((_i + 1)); [ $_i -gt 200 ] && return 1
 		sleep 0.05
 	done

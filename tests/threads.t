@@ -49,7 +49,7 @@ done
 start x64 printf_loop
 tool x86 threads "$pid"
 is "$rc" 1 "a 32-bit threads refuses a 64-bit target"
-like "$tmp/stderr" "is a 64-bit process; use the x64 build of threads" "and says why"
+like "$tmp/stderr" "^threads: pid $pid is a 64-bit process; use the x64 build of threads$" "and says why"
 tool x64 threads "$pid"
 ok "printf_loop keeps printing after threads detached" grows "$out"
 

@@ -92,10 +92,10 @@ on_hit(struct run *r, int i, const union context *c)
 		    sizeof(where)), in.text);
 	if (mem_read(r->s.process, hw->addr, &v, hw->len)) {
 		if (v != hw->value)
-			printf("    value %#llx (was %#llx)\n", (unsigned long long)v,
+			printf("    value 0x%llx (was 0x%llx)\n", (unsigned long long)v,
 			    (unsigned long long)hw->value);
 		else
-			printf("    value %#llx (unchanged: a read)\n",
+			printf("    value 0x%llx (unchanged: a read)\n",
 			    (unsigned long long)v);
 		hw->value = v;
 	}
@@ -168,7 +168,7 @@ set_slots(struct run *r, int n, char **pairs)
 		    where, sizeof(where)), (unsigned long long)hw->addr,
 		    dr7_rw_name(hw->rw));
 		if (hw->rw != DR7_RW_EXECUTE)
-			printf(", %u bytes, value %#llx", hw->len,
+			printf(", %u bytes, value 0x%llx", hw->len,
 			    (unsigned long long)hw->value);
 		putchar('\n');
 	}

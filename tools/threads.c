@@ -49,7 +49,8 @@ print_thread(struct session *s, struct modules *mods, DWORD tid)
 	thread_description(h, desc, sizeof(desc));
 	CloseHandle(h);
 	snprintf(pri, sizeof(pri), "%d %s", prio, priority_name(prio));
-	printf("%6lu  %-28s %-30s %-9s %s%s\n", tid, start, ip, pri, desc,
+	printf("%6lu  %-28s %-30s %-9s %s%s%s\n", tid, start, ip, pri, desc,
+	    desc[0] && tid == s->breakin_tid ? " " : "",
 	    tid == s->breakin_tid ? "(break-in: created by DebugActiveProcess)" :
 	    "");
 	return 1;
