@@ -103,7 +103,8 @@ $(O)/%.exe: tools/%.c $(O)/libdbgkit.a
 
 # Targets stand alone: they are what a debugger is pointed at.
 $(O)/%.exe: targets/%.c
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) -o $@ $<
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) \
+	    -Wl,--kill-at -o $@ $<
 
 # The tests' inspector shares no code with what it inspects.
 $(O)/inspect.exe: tests/inspect.c

@@ -141,9 +141,32 @@ bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
 	return TRUE;
 }
 
+/*
+ * Hold a thread still while its context changes, as SetThreadContext's
+ * documentation asks, unless it is the thread reporting the pending event,
+ * which is stopped already.  (Under Wine this also keeps its own internal
+ * suspend for a context change from racing the debugger's.)  Returns
+ * whether the thread was suspended here, for unhold().
+ */
+static BOOL
+hold(struct bpset *b, HANDLE thread)
+{
+	if (b->s->pending && GetThreadId(thread) == b->s->ev.dwThreadId)
+		return FALSE;
+	return SuspendThread(thread) != (DWORD)-1;
+}
+
+static void
+unhold(HANDLE thread, BOOL held)
+{
+	if (held)
+		ResumeThread(thread);
+}
+
 BOOL
 hw_apply(struct bpset *b, HANDLE thread)
 {
+	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
 	union context c;
 	uint32_t dr7;
@@ -151,7 +174,7 @@ hw_apply(struct bpset *b, HANDLE thread)
 
 	if (!cpu->get(thread, &c)) {
 		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		goto out;
 	}
 	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
 	for (i = 0; i < DR_SLOTS; i++) {
@@ -163,15 +186,19 @@ hw_apply(struct bpset *b, HANDLE thread)
 	reg_set(cpu->dr7, &c, dr7);
 	if (!cpu->set(thread, &c)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		goto out;
 	}
-	return TRUE;
+	ok = TRUE;
+out:
+	unhold(thread, held);
+	return ok;
 }
 
-/* Disable our slots in one thread; the thread must be stopped. */
+/* Disable our slots in one thread. */
 static BOOL
 hw_clear(struct bpset *b, HANDLE thread)
 {
+	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
 	union context c;
 	uint32_t dr7;
@@ -179,7 +206,7 @@ hw_clear(struct bpset *b, HANDLE thread)
 
 	if (!cpu->get(thread, &c)) {
 		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		goto out;
 	}
 	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
 	for (i = 0; i < DR_SLOTS; i++) {
@@ -191,9 +218,12 @@ hw_clear(struct bpset *b, HANDLE thread)
 	reg_set(cpu->dr7, &c, dr7);
 	if (!cpu->set(thread, &c)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		goto out;
 	}
-	return TRUE;
+	ok = TRUE;
+out:
+	unhold(thread, held);
+	return ok;
 }
 
 static DWORD
@@ -312,27 +342,31 @@ fail:
 	return NULL;
 }
 
-/* Set or clear TF in a stopped thread. */
+/* Set or clear TF in a thread. */
 static BOOL
 set_trap_flag(struct bpset *b, HANDLE thread, int on)
 {
+	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
 	union context c;
 	uint64_t f;
 
 	if (!cpu->get(thread, &c)) {
 		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		goto out;
 	}
 	f = reg_get(cpu->flags, &c);
+	ok = TRUE;
 	if (((f & TRAP_FLAG) != 0) == (on != 0))
-		return TRUE;
+		goto out;
 	reg_set(cpu->flags, &c, on ? f | TRAP_FLAG : f & ~(uint64_t)TRAP_FLAG);
 	if (!cpu->set(thread, &c)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
-		return FALSE;
+		ok = FALSE;
 	}
-	return TRUE;
+out:
+	unhold(thread, held);
+	return ok;
 }
 
 /* Suspend every thread of the session but keep; their ids go to *ids. */

@@ -1,14 +1,15 @@
 /*
  * spin_threads: start N named worker threads that sleep in a loop.
  *
- *   spin_threads [-l LATE] [-d MS] [N]      (N defaults to 4)
+ *   spin_threads [-x] [-l LATE] [-d MS] [N]      (N defaults to 4)
  *
  * First line: pid=N threads=N tids=ID,ID,...  Each worker is named
  * "worker-K" with SetThreadDescription where Windows has it.  Worker K
  * calls work() (exported: "spin_threads!work") once a second, in its own
  * 60 ms slot, so no two workers are ever in it at the same moment, and
  * sleeps the rest of the time.  With -l, LATE more workers start MS ms
- * later (default 1000), and a line "late tids=ID,..." says so.
+ * later (default 1000), and a line "late tids=ID,..." says so.  With -x,
+ * each late worker exits after three calls, and prints "exit tid=ID".
  */
 #include <windows.h>
 #include <stdint.h>
@@ -21,6 +22,8 @@ typedef HRESULT (WINAPI *setdesc_fn)(HANDLE, PCWSTR);
 #define SLOT	60	/* ms */
 
 static volatile LONG works;
+static int late_exit;		/* -x */
+static unsigned long nearly;	/* workers numbered above this are late */
 
 __declspec(dllexport) __attribute__((noinline)) void
 work(void)
@@ -28,14 +31,19 @@ work(void)
 	InterlockedIncrement(&works);
 }
 
-static DWORD WINAPI __attribute__((noreturn))
+/* Exported too, so a thread's start address reads spin_threads!worker. */
+__declspec(dllexport) DWORD WINAPI __attribute__((noreturn))
 worker(void *arg)
 {
-	unsigned long k = (unsigned long)(uintptr_t)arg;
+	unsigned long k = (unsigned long)(uintptr_t)arg, calls;
 
 	Sleep((DWORD)(k * SLOT % 1000));
-	for (;;) {
+	for (calls = 1;; calls++) {
 		work();
+		if (late_exit && k > nearly && calls == 3) {
+			printf("exit tid=%lu\n", GetCurrentThreadId());
+			ExitThread(0);
+		}
 		Sleep(1000);
 	}
 }
@@ -82,16 +90,18 @@ main(int argc, char *argv[])
 	char head[64];
 	int c;
 
-	while ((c = getopt(argc, argv, "d:l:")) != -1)
+	while ((c = getopt(argc, argv, "d:l:x")) != -1)
 		switch (c) {
 		case 'd': delay = strtoul(optarg, NULL, 0); break;
 		case 'l': late = strtoul(optarg, NULL, 0); break;
+		case 'x': late_exit = 1; break;
 		default: goto bad;
 		}
 	if (optind < argc)
 		n = strtoul(argv[optind], NULL, 0);
 	if (n == 0 || n > 4096 || late > 4096)
 		goto bad;
+	nearly = n;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	snprintf(head, sizeof(head), "pid=%lu threads=%lu tids=",
 	    GetCurrentProcessId(), n);
@@ -103,6 +113,6 @@ main(int argc, char *argv[])
 	for (;;)
 		Sleep(1000);
 bad:
-	fprintf(stderr, "usage: spin_threads [-l late] [-d ms] [1..4096]\n");
+	fprintf(stderr, "usage: spin_threads [-x] [-l late] [-d ms] [1..4096]\n");
 	return 2;
 }

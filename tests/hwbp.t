@@ -73,6 +73,29 @@ done
 is "$(dr7s "$pid")" "0 " "DR7 zero on all threads, late ones too"
 stop "$pid"
 
+# A thread exits while the breakpoint is set in it; the rest is cleaned up.
+start x64 spin_threads -x -l 1 -d 200 1
+tool x64 hwbp -s 5 "$pid" e1 'spin_threads!work'
+is "$rc" 0 "a thread exiting mid-run: exit 0"
+wait_for "$out" '^exit tid='
+gone=$(sed -n 's/^exit tid=//p' "$out" | tr -d '\r')
+like "$tmp/stdout" "^hit [0-9]+  tid $gone  DR0 \\(execute\\) at spin_threads!work$" "the late thread hit before exiting"
+like "$tmp/stdout" "^tid $gone: thread exited; its debug registers went with it$" "its exit is reported"
+like "$tmp/stdout" "breakpoints removed, detached, the target keeps running$" "cleanup went through"
+is "$(dr7s "$pid")" "0 " "DR7 zero on every thread that is left"
+stop "$pid"
+
+# Ctrl-C in the middle of a run.
+start x64 counter
+$RUN build/x64/hwbp.exe "$pid" w4 "$(field counter "$first")" > "$tmp/ctrlc" 2>&1 &
+wait_for "$tmp/ctrlc" '^hit 2 '
+interrupt hwbp "$pid"
+wait_for "$tmp/ctrlc" 'hits; interrupted; breakpoints removed, detached'
+like "$tmp/ctrlc" 'hits; interrupted; breakpoints removed, detached' "Ctrl-C: hwbp cleans up"
+is "$(dr7s "$pid")" "0 " "Ctrl-C: DR7 zero on every thread"
+ok "Ctrl-C: counter keeps ticking" grows "$out"
+stop "$pid"
+
 # crc_check sees the debug registers, never a changed byte.
 start x86 crc_check
 tool x64 hwbp -s 3 "$pid" e1 'crc_check!checked'

@@ -81,7 +81,8 @@ sub steps {
 	return @steps;
 }
 
-for my $file (sort glob 'lessons/*.md') {
+# Lessons named on the command line, or all of them.
+for my $file (@ARGV ? @ARGV : sort glob 'lessons/*.md') {
 	my @bg;
 	my $k = 0;
 	for my $s (steps($file)) {

@@ -117,10 +117,12 @@ COMBOS="x86:x86 x64:x64 x64:x86"
 # --- Tools -------------------------------------------------------------
 # tool ARCH NAME [ARGS...]: run build/ARCH/NAME.exe; its stdout goes to
 # $tmp/stdout, its stderr to $tmp/stderr (both without the CRs of
-# Windows line ends), its exit status to $rc.
+# Windows line ends), its exit status to $rc.  No run may hang the suite:
+# after $TOOL_TIMEOUT seconds (default 90) it is ended, and $rc is 124.
 tool() {
 	arch=$1 name=$2; shift 2
-	$RUN "build/$arch/$name.exe" "$@" > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
+	timeout -k 5 "${TOOL_TIMEOUT:-90}" $RUN "build/$arch/$name.exe" "$@" \
+	    > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
 	rc=$?
 	tr -d '\r' < "$tmp/stdout.crlf" > "$tmp/stdout"
 	tr -d '\r' < "$tmp/stderr.crlf" > "$tmp/stderr"

@@ -22,8 +22,10 @@ for combo in $COMBOS; do
 		k=$((k + 1))
 		like "$tmp/stdout" "^ *$tid .* worker-$k *$" "$combo: tid $tid is worker-$k"
 	done
-	like "$tmp/stdout" "^ *[0-9]+  spin_threads\+0x[0-9a-f]+ +ntdll![A-Za-z]+DelayExecution\+0x[0-9a-f]+ +0 normal" \
-	    "$combo: start as module+offset, ip in ntdll's sleep, priority"
+	like "$tmp/stdout" "^ *[0-9]+  spin_threads\+0x[0-9a-f]+ +ntdll![A-Za-z]+DelayExecution\+0x[0-9a-f]+ +0 normal +$" \
+	    "$combo: the main thread: start as module+offset, ip in ntdll's sleep, priority"
+	like "$tmp/stdout" "^ *[0-9]+  spin_threads!worker +ntdll![A-Za-z]+DelayExecution\+0x[0-9a-f]+ +0 normal +worker-1$" \
+	    "$combo: a worker: start at its exported thread function"
 	like "$tmp/stdout" "^ *$breakin  ntdll!DbgUiRemoteBreakin +ntdll!DbgBreakPoint\+0x1 +0 normal +\(break-in" \
 	    "$combo: the break-in thread started in DbgUiRemoteBreakin, stopped past DbgBreakPoint's int3"
 
