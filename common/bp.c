@@ -163,8 +163,12 @@ unhold(HANDLE thread, BOOL held)
 		ResumeThread(thread);
 }
 
-BOOL
-hw_apply(struct bpset *b, HANDLE thread)
+/*
+ * Program our slots into one thread's DR0-DR3 and DR7 (enable), or take
+ * them out again; slots we do not use are left as the thread has them.
+ */
+static BOOL
+hw_program(struct bpset *b, HANDLE thread, int enable)
 {
 	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
@@ -172,7 +176,7 @@ hw_apply(struct bpset *b, HANDLE thread)
 	uint32_t dr7;
 	int i;
 
-	if (!cpu->get(thread, &c)) {
+	if (!cpu->get(thread, &c, REG_DEBUG)) {
 		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
 		goto out;
 	}
@@ -180,11 +184,12 @@ hw_apply(struct bpset *b, HANDLE thread)
 	for (i = 0; i < DR_SLOTS; i++) {
 		if (!b->hw[i].used)
 			continue;
-		reg_set(cpu->dr[i], &c, b->hw[i].addr);
-		dr7 = dr7_enable(dr7, i, b->hw[i].rw, b->hw[i].len);
+		reg_set(cpu->dr[i], &c, enable ? b->hw[i].addr : 0);
+		dr7 = enable ? dr7_enable(dr7, i, b->hw[i].rw, b->hw[i].len) :
+		    dr7_disable(dr7, i);
 	}
 	reg_set(cpu->dr7, &c, dr7);
-	if (!cpu->set(thread, &c)) {
+	if (!cpu->set(thread, &c, REG_DEBUG)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
 		goto out;
 	}
@@ -194,36 +199,10 @@ out:
 	return ok;
 }
 
-/* Disable our slots in one thread. */
-static BOOL
-hw_clear(struct bpset *b, HANDLE thread)
+BOOL
+hw_apply(struct bpset *b, HANDLE thread)
 {
-	BOOL held = hold(b, thread), ok = FALSE;
-	const struct cpu *cpu = b->s->cpu;
-	union context c;
-	uint32_t dr7;
-	int i;
-
-	if (!cpu->get(thread, &c)) {
-		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
-		goto out;
-	}
-	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
-	for (i = 0; i < DR_SLOTS; i++) {
-		if (!b->hw[i].used)
-			continue;
-		dr7 = dr7_disable(dr7, i);
-		reg_set(cpu->dr[i], &c, 0);
-	}
-	reg_set(cpu->dr7, &c, dr7);
-	if (!cpu->set(thread, &c)) {
-		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
-		goto out;
-	}
-	ok = TRUE;
-out:
-	unhold(thread, held);
-	return ok;
+	return hw_program(b, thread, 1);
 }
 
 static DWORD
@@ -351,7 +330,7 @@ set_trap_flag(struct bpset *b, HANDLE thread, int on)
 	union context c;
 	uint64_t f;
 
-	if (!cpu->get(thread, &c)) {
+	if (!cpu->get(thread, &c, REG_GENERAL)) {
 		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
 		goto out;
 	}
@@ -360,7 +339,7 @@ set_trap_flag(struct bpset *b, HANDLE thread, int on)
 	if (((f & TRAP_FLAG) != 0) == (on != 0))
 		goto out;
 	reg_set(cpu->flags, &c, on ? f | TRAP_FLAG : f & ~(uint64_t)TRAP_FLAG);
-	if (!cpu->set(thread, &c)) {
+	if (!cpu->set(thread, &c, REG_GENERAL)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
 		ok = FALSE;
 	}
@@ -457,9 +436,9 @@ late_status(struct bpset *b)
 	at = (addr_t)(uintptr_t)er->ExceptionAddress;
 	t = session_thread(b->s, b->s->ev.dwThreadId);
 	if (is_breakpoint_code(er->ExceptionCode) && soft_at(b, at) != NULL &&
-	    t != NULL && cpu->get(t->handle, &c)) {
+	    t != NULL && cpu->get(t->handle, &c, REG_GENERAL)) {
 		reg_set(cpu->ip, &c, at);	/* run the restored instruction */
-		cpu->set(t->handle, &c);
+		cpu->set(t->handle, &c, REG_GENERAL);
 		return DBG_CONTINUE;
 	}
 	if (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION &&
@@ -467,11 +446,11 @@ late_status(struct bpset *b)
 	    guard_page_at(b, (addr_t)er->ExceptionInformation[1]) != NULL)
 		return DBG_CONTINUE;	/* protection restored: retry */
 	if (is_single_step_code(er->ExceptionCode) && t != NULL &&
-	    cpu->get(t->handle, &c) &&
+	    cpu->get(t->handle, &c, REG_DEBUG) &&
 	    (b->s->ev.dwThreadId == b->step_tid ||
 	    (reg_get(cpu->dr6, &c) & 0xfu) != 0)) {
 		reg_set(cpu->dr6, &c, 0);
-		cpu->set(t->handle, &c);
+		cpu->set(t->handle, &c, REG_DEBUG);
 		return DBG_CONTINUE;
 	}
 	return session_default_status(b->s);
@@ -496,7 +475,7 @@ bp_cleanup(struct bpset *b)
 	for (i = 0; i < DR_SLOTS; i++)
 		any_hw |= b->hw[i].used;
 	for (i = 0; any_hw && i < s->nthreads; i++)
-		ok &= hw_clear(b, s->threads[i].handle);
+		ok &= hw_program(b, s->threads[i].handle, 0);
 	if (b->guard != NULL)
 		for (i = 0; i < b->guard->npages; i++)
 			ok &= guard_disarm(b, &b->guard->pages[i]);

@@ -92,9 +92,9 @@ BOOL soft_remove(struct bpset *b, struct softbp *bp);
 BOOL bp_read(struct bpset *b, addr_t a, void *buf, size_t n);
 
 /*
- * Program the hardware slots into one thread's DR0-DR3 and DR7; slots not
- * in use are disabled.  The thread must be stopped.  FALSE (after printing
- * why) on failure.
+ * Program the slots in use into one thread's DR0-DR3 and DR7, holding the
+ * thread still meanwhile; other slots are left alone.  FALSE (after
+ * printing why) on failure.
  */
 BOOL hw_apply(struct bpset *b, HANDLE thread);
 

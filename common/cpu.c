@@ -10,10 +10,16 @@
  */
 #ifdef _WIN64
 typedef WOW64_CONTEXT CONTEXT32;
-#define CONTEXT32_FLAGS	(WOW64_CONTEXT_FULL | WOW64_CONTEXT_DEBUG_REGISTERS)
+#define FLAGS32(g)	(WOW64_CONTEXT_i386 | \
+	((g) & REG_GENERAL ? WOW64_CONTEXT_CONTROL | WOW64_CONTEXT_INTEGER : 0) | \
+	((g) & REG_SEGMENT ? WOW64_CONTEXT_SEGMENTS : 0) | \
+	((g) & REG_DEBUG ? WOW64_CONTEXT_DEBUG_REGISTERS : 0))
 #else
 typedef CONTEXT CONTEXT32;
-#define CONTEXT32_FLAGS	(CONTEXT_FULL | CONTEXT_DEBUG_REGISTERS)
+#define FLAGS32(g)	(CONTEXT_i386 | \
+	((g) & REG_GENERAL ? CONTEXT_CONTROL | CONTEXT_INTEGER : 0) | \
+	((g) & REG_SEGMENT ? CONTEXT_SEGMENTS : 0) | \
+	((g) & REG_DEBUG ? CONTEXT_DEBUG_REGISTERS : 0))
 #endif
 
 #define R32(name, field, width, group, line) \
@@ -48,12 +54,12 @@ static const struct reg regs_x86[] = {
 #define REG(t, i)	(&(t)[i])
 
 static BOOL
-get32(HANDLE thread, union context *c)
+get32(HANDLE thread, union context *c, unsigned groups)
 {
 	CONTEXT32 *ctx = (CONTEXT32 *)c;
 
 	memset(c, 0, sizeof(*c));
-	ctx->ContextFlags = CONTEXT32_FLAGS;
+	ctx->ContextFlags = FLAGS32(groups);
 #ifdef _WIN64
 	return Wow64GetThreadContext(thread, ctx);
 #else
@@ -62,11 +68,11 @@ get32(HANDLE thread, union context *c)
 }
 
 static BOOL
-set32(HANDLE thread, union context *c)
+set32(HANDLE thread, union context *c, unsigned groups)
 {
 	CONTEXT32 *ctx = (CONTEXT32 *)c;
 
-	ctx->ContextFlags = CONTEXT32_FLAGS;
+	ctx->ContextFlags = FLAGS32(groups);
 #ifdef _WIN64
 	return Wow64SetThreadContext(thread, ctx);
 #else
@@ -127,20 +133,23 @@ static const struct reg regs_x64[] = {
 	R64("dr7", Dr7, 8, REG_DEBUG, 8),
 };
 
+#define FLAGS64(g)	(CONTEXT_AMD64 | \
+	((g) & REG_GENERAL ? CONTEXT_CONTROL | CONTEXT_INTEGER : 0) | \
+	((g) & REG_SEGMENT ? CONTEXT_SEGMENTS : 0) | \
+	((g) & REG_DEBUG ? CONTEXT_DEBUG_REGISTERS : 0))
+
 static BOOL
-get64(HANDLE thread, union context *c)
+get64(HANDLE thread, union context *c, unsigned groups)
 {
 	memset(c, 0, sizeof(*c));
-	c->native.ContextFlags = CONTEXT_FULL | CONTEXT_SEGMENTS |
-	    CONTEXT_DEBUG_REGISTERS;
+	c->native.ContextFlags = FLAGS64(groups);
 	return GetThreadContext(thread, &c->native);
 }
 
 static BOOL
-set64(HANDLE thread, union context *c)
+set64(HANDLE thread, union context *c, unsigned groups)
 {
-	c->native.ContextFlags = CONTEXT_FULL | CONTEXT_SEGMENTS |
-	    CONTEXT_DEBUG_REGISTERS;
+	c->native.ContextFlags = FLAGS64(groups);
 	return SetThreadContext(thread, &c->native);
 }
 

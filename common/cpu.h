@@ -9,10 +9,17 @@
 /* An address in the target; 64 bits wide whatever the target's bitness. */
 typedef uint64_t addr_t;
 
-/* Register groups, for choosing what to print. */
+/*
+ * Register groups, for choosing what to read, write or print.  Each maps
+ * to ContextFlags bits: REG_GENERAL to CONTEXT_CONTROL | CONTEXT_INTEGER,
+ * REG_SEGMENT to CONTEXT_SEGMENTS, REG_DEBUG to CONTEXT_DEBUG_REGISTERS.
+ * Ask only for what you need: under Wine on Linux the debug registers are
+ * reached through ptrace, which is slow.
+ */
 #define REG_GENERAL	0x1	/* integer registers, IP, SP, flags */
 #define REG_SEGMENT	0x2	/* cs ss ds es fs gs */
 #define REG_DEBUG	0x4	/* dr0-dr3, dr6, dr7 */
+#define REG_ALL		(REG_GENERAL | REG_SEGMENT | REG_DEBUG)
 
 /* One register: where it lives in the CPU's CONTEXT, and how wide it is. */
 struct reg {
@@ -41,9 +48,12 @@ struct cpu {
 	const struct reg *regs;		/* the table: printing and diffs walk it */
 	size_t nregs;
 	const struct reg *ip, *sp, *flags, *dr[4], *dr6, *dr7;
-	/* Read / write a suspended thread's registers, debug registers too. */
-	BOOL (*get)(HANDLE thread, union context *c);
-	BOOL (*set)(HANDLE thread, union context *c);
+	/*
+	 * Read or write the register groups (REG_*) of a stopped thread.
+	 * get clears *c first; set writes only the groups named.
+	 */
+	BOOL (*get)(HANDLE thread, union context *c, unsigned groups);
+	BOOL (*set)(HANDLE thread, union context *c, unsigned groups);
 };
 
 /*

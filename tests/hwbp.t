@@ -27,6 +27,7 @@ for combo in $COMBOS; do
 
 	# Write: each hit names counter's write instruction, and the new value.
 	start "$a" counter
+	wait_for "$out" '^tick 1'	# attach to a program in its steady loop
 	C=$(field counter "$first") W=$(field write "$first") R=$(field read "$first")
 	tool "$t" hwbp -n 3 "$pid" w4 "$C"
 	is "$(grep -c "^hit [0-9]*  tid [0-9]*  DR0 (write, 4 bytes) at counter+0x" "$tmp/stdout")" 3 \

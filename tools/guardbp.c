@@ -81,7 +81,7 @@ warn_if_stack(struct run *r, addr_t a)
 	    sizeof(want)))
 		return;
 	for (i = 0; i < r->s.nthreads; i++)
-		if (r->s.cpu->get(r->s.threads[i].handle, &c) &&
+		if (r->s.cpu->get(r->s.threads[i].handle, &c, REG_GENERAL) &&
 		    VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)
 		    reg_get(r->s.cpu->sp, &c), &mbi, sizeof(mbi)) &&
 		    mbi.AllocationBase == want.AllocationBase) {

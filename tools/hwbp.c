@@ -57,7 +57,7 @@ thread_dr7(struct run *r, HANDLE thread)
 {
 	union context c;
 
-	if (!r->s.cpu->get(thread, &c))
+	if (!r->s.cpu->get(thread, &c, REG_DEBUG))
 		return 0;
 	return (uint32_t)reg_get(r->s.cpu->dr7, &c);
 }
@@ -115,7 +115,7 @@ on_single_step(struct run *r)
 	uint32_t dr6, fired = 0;
 	int i;
 
-	if (t == NULL || !cpu->get(t->handle, &c))
+	if (t == NULL || !cpu->get(t->handle, &c, REG_GENERAL | REG_DEBUG))
 		return FALSE;
 	dr6 = (uint32_t)reg_get(cpu->dr6, &c);
 	for (i = 0; i < DR_SLOTS; i++)
@@ -131,7 +131,7 @@ on_single_step(struct run *r)
 				    reg_get(cpu->flags, &c) | RESUME_FLAG);
 		}
 	reg_set(cpu->dr6, &c, 0);
-	if (!cpu->set(t->handle, &c))
+	if (!cpu->set(t->handle, &c, REG_GENERAL | REG_DEBUG))
 		warn("SetThreadContext(tid %lu)", t->tid);
 	fflush(stdout);
 	return TRUE;

@@ -60,7 +60,7 @@ print_thread(struct session *s, DWORD tid, int all)
 
 	if ((h = thread_open(tid)) == NULL)
 		return 0;
-	if (!s->cpu->get(h, &c)) {
+	if (!s->cpu->get(h, &c, all ? REG_ALL : REG_GENERAL)) {
 		warn("GetThreadContext(tid %lu)", tid);
 		CloseHandle(h);
 		return 0;

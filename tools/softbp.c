@@ -137,13 +137,13 @@ on_hit(struct run *r, struct softbp *bp)
 	struct insn in;
 	union context c;
 
-	if (t == NULL || !cpu->get(t->handle, &c)) {
+	if (t == NULL || !cpu->get(t->handle, &c, REG_GENERAL)) {
 		warn("GetThreadContext(tid %lu)", tid);
 		return FALSE;
 	}
 	/* The INT3 has run: the IP is one past it.  Point it back. */
 	reg_set(cpu->ip, &c, bp->addr);
-	if (!cpu->set(t->handle, &c)) {
+	if (!cpu->set(t->handle, &c, REG_GENERAL)) {
 		warn("SetThreadContext(tid %lu)", tid);
 		return FALSE;
 	}

@@ -41,7 +41,7 @@ print_thread(struct session *s, struct modules *mods, DWORD tid)
 	if ((h = thread_open(tid)) == NULL)
 		return 0;
 	sym_format(mods, thread_start(h), start, sizeof(start));
-	if (s->cpu->get(h, &c))
+	if (s->cpu->get(h, &c, REG_GENERAL))
 		sym_format(mods, reg_get(s->cpu->ip, &c), ip, sizeof(ip));
 	else
 		snprintf(ip, sizeof(ip), "?");

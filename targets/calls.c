@@ -1,0 +1,132 @@
+/*
+ * calls: functions to single-step through, for lesson 07.
+ *
+ * Every 200 ms the main thread runs one round:
+ *   outer()        calls middle(), which calls inner(): nested calls; its
+ *                  first instruction is the call (assembly, so the layout is
+ *                  known), and middle() returns 42 in eax/rax.
+ *   recurse(4)     calls itself down to depth 0, where it calls bottom().
+ *   nofp(a, b)     built without a frame pointer: no push ebp / mov ebp, esp.
+ *   add_cdecl, add_stdcall   (x86) the caller pops the arguments, or the callee.
+ *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps.
+ * All are exported, so "calls!outer" names them.  First line: pid=N and
+ * each function's address; then "round N" after each round.
+ */
+#include <windows.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXPORT	__declspec(dllexport)
+#define WITH_FP	__attribute__((noinline, optimize("no-omit-frame-pointer")))
+#ifdef _WIN64
+#define SYM(s)	#s
+#else
+#define SYM(s)	"_" #s
+#endif
+
+EXPORT volatile LONG effect;	/* what the calls change, for all to see */
+static char src[8] = "abcde", dst[8];
+
+EXPORT WITH_FP int
+inner(int x)
+{
+	effect += 1;
+	return x + 2;
+}
+
+EXPORT WITH_FP int
+middle(void)
+{
+	effect += 10;
+	return inner(40);	/* 42 */
+}
+
+/* outer: "call middle" first, then one more instruction, then ret. */
+EXPORT int outer(void);
+__asm__(".text\n.globl " SYM(outer) "\n" SYM(outer) ":\n\t"
+    "call " SYM(middle) "\n\t"
+    "addl $100, " SYM(effect)
+#ifdef _WIN64
+    "(%rip)"
+#endif
+    "\n\tret\n");
+
+EXPORT WITH_FP int
+bottom(int depth)
+{
+	effect += 1000;
+	return depth;
+}
+
+EXPORT WITH_FP int
+recurse(int depth)
+{
+	if (depth == 0)
+		return bottom(depth);
+	return recurse(depth - 1) + 1;
+}
+
+/* No frame pointer: its frame is found only through the stack pointer. */
+EXPORT __attribute__((noinline, optimize("omit-frame-pointer"))) int
+nofp(int a, int b)
+{
+	volatile int local[4] = { a, b, a + b, a * b };
+
+	return local[2] + local[3];
+}
+
+EXPORT WITH_FP int __cdecl
+add_cdecl(int a, int b)
+{
+	return a + b;
+}
+
+EXPORT WITH_FP int __stdcall
+add_stdcall(int a, int b)
+{
+	return a + b;
+}
+
+/* copy_rep: 5 bytes from src to dst with rep movsb. */
+EXPORT void copy_rep(void);
+#ifdef _WIN64
+__asm__(".text\n.globl copy_rep\ncopy_rep:\n\t"
+    "push %rsi\n\tpush %rdi\n\t"
+    "lea src(%rip), %rsi\n\tlea dst(%rip), %rdi\n\t"
+    "mov $5, %ecx\n\t"
+    "rep movsb\n\t"
+    "pop %rdi\n\tpop %rsi\n\tret\n");
+#else
+__asm__(".text\n.globl _copy_rep\n_copy_rep:\n\t"
+    "push %esi\n\tpush %edi\n\t"
+    "lea _src, %esi\n\tlea _dst, %edi\n\t"
+    "mov $5, %ecx\n\t"
+    "rep movsb\n\t"
+    "pop %edi\n\tpop %esi\n\tret\n");
+#endif
+
+#define ADDR(f)	((unsigned long long)(uintptr_t)(f))
+
+int
+main(void)
+{
+	unsigned long round;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("pid=%lu outer=0x%llx middle=0x%llx inner=0x%llx recurse=0x%llx "
+	    "bottom=0x%llx nofp=0x%llx add_cdecl=0x%llx add_stdcall=0x%llx "
+	    "copy_rep=0x%llx effect=0x%llx\n", GetCurrentProcessId(),
+	    ADDR(outer), ADDR(middle), ADDR(inner), ADDR(recurse), ADDR(bottom),
+	    ADDR(nofp), ADDR(add_cdecl), ADDR(add_stdcall), ADDR(copy_rep),
+	    ADDR(&effect));
+	for (round = 1;; round++) {
+		outer();
+		recurse(4);
+		nofp(3, 4);
+		add_cdecl(1, 2);
+		add_stdcall(3, 4);
+		copy_rep();
+		printf("round %lu effect=%ld\n", round, effect);
+		Sleep(200);
+	}
+}
