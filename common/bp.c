@@ -189,6 +189,8 @@ hw_program(struct bpset *b, HANDLE thread, int enable)
 		    dr7_disable(dr7, i);
 	}
 	reg_set(cpu->dr7, &c, dr7);
+	if (!enable)
+		reg_set(cpu->dr6, &c, 0);
 	if (!cpu->set(thread, &c, REG_DEBUG)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
 		goto out;
@@ -203,6 +205,12 @@ BOOL
 hw_apply(struct bpset *b, HANDLE thread)
 {
 	return hw_program(b, thread, 1);
+}
+
+BOOL
+hw_unapply(struct bpset *b, HANDLE thread)
+{
+	return hw_program(b, thread, 0);
 }
 
 static DWORD
@@ -321,9 +329,8 @@ fail:
 	return NULL;
 }
 
-/* Set or clear TF in a thread. */
-static BOOL
-set_trap_flag(struct bpset *b, HANDLE thread, int on)
+BOOL
+bp_trap(struct bpset *b, HANDLE thread, int on)
 {
 	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
@@ -359,10 +366,11 @@ suspend_others(struct session *s, DWORD keep, DWORD **ids)
 	for (i = 0; i < s->nthreads; i++) {
 		if (s->threads[i].tid == keep)
 			continue;
-		if (SuspendThread(s->threads[i].handle) == (DWORD)-1)
-			warn("SuspendThread(tid %lu)", s->threads[i].tid);
-		else
+		if (SuspendThread(s->threads[i].handle) != (DWORD)-1)
 			(*ids)[n++] = s->threads[i].tid;
+		else if (WaitForSingleObject(s->threads[i].handle, 0) !=
+		    WAIT_OBJECT_0)	/* (a thread that has ended is no matter) */
+			warn("SuspendThread(tid %lu)", s->threads[i].tid);
 	}
 	return n;
 }
@@ -385,7 +393,7 @@ step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what)
 {
 	struct thread *t = session_thread(b->s, tid);
 
-	if (t == NULL || !set_trap_flag(b, t->handle, 1))
+	if (t == NULL || !bp_trap(b, t->handle, 1))
 		return FALSE;
 	b->stepping = why;
 	b->step_tid = tid;
@@ -408,7 +416,7 @@ step_end(struct bpset *b, DWORD tid)
 		ok = guard_arm(b, b->step_bp);
 	/* The trap has fired; do not let TF linger in the thread's flags. */
 	if ((t = session_thread(b->s, tid)) != NULL)
-		set_trap_flag(b, t->handle, 0);
+		bp_trap(b, t->handle, 0);
 	resume(b->s, b->suspended, b->nsuspended);
 	b->suspended = NULL;
 	b->nsuspended = 0;
@@ -481,7 +489,7 @@ bp_cleanup(struct bpset *b)
 			ok &= guard_disarm(b, &b->guard->pages[i]);
 	if (b->stepping != STEP_NONE) {
 		if ((t = session_thread(s, b->step_tid)) != NULL)
-			ok &= set_trap_flag(b, t->handle, 0);
+			ok &= bp_trap(b, t->handle, 0);
 		resume(s, b->suspended, b->nsuspended);
 		b->suspended = NULL;
 		b->nsuspended = 0;

@@ -98,6 +98,9 @@ BOOL bp_read(struct bpset *b, addr_t a, void *buf, size_t n);
  */
 BOOL hw_apply(struct bpset *b, HANDLE thread);
 
+/* Take the slots in use out of one thread again, and clear its DR6. */
+BOOL hw_unapply(struct bpset *b, HANDLE thread);
+
 /*
  * Put PAGE_GUARD on every page of [a, a+size), recording each page's
  * protection first (VirtualQueryEx).  NULL (after printing why, naming
@@ -112,6 +115,13 @@ struct guardpage *guard_page_at(struct bpset *b, addr_t a);
 
 /* Add PAGE_GUARD to one of our pages again (it is gone after a hit). */
 BOOL guard_arm(struct bpset *b, struct guardpage *pg);
+
+/*
+ * Set (on) or clear TF, the trap flag, in a thread's EFLAGS, holding the
+ * thread still meanwhile unless it reports the pending event.  FALSE
+ * (after printing why) on failure.
+ */
+BOOL bp_trap(struct bpset *b, HANDLE thread, int on);
 
 /*
  * Let thread tid run one instruction with a breakpoint out of its way:

@@ -185,3 +185,10 @@ priority_name(int prio)
 	default: return "?";
 	}
 }
+
+BOOL
+running_on_wine(void)
+{
+	return GetProcAddress(GetModuleHandleA("ntdll.dll"),
+	    "wine_get_version") != NULL;
+}

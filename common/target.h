@@ -49,6 +49,12 @@ uint64_t thread_start(HANDLE thread);
  */
 char *thread_description(HANDLE thread, char *buf, size_t n);
 
+/*
+ * True when this tool runs on Wine rather than Windows: Wine's ntdll
+ * exports wine_get_version.  For working around Wine's known limits only.
+ */
+BOOL running_on_wine(void);
+
 /* "normal", "highest", ... for a GetThreadPriority value; "?" otherwise. */
 const char *priority_name(int prio);
 

@@ -100,6 +100,8 @@ run_finish(struct run *r, BOOL ok)
 
 	if (r->s.exited)
 		why = "the target exited";
+	else if (r->ended != NULL)
+		why = r->ended;
 	else if (session_interrupted())
 		why = "interrupted";
 	else if (r->maxhits != 0 && r->hits >= r->maxhits)
@@ -117,7 +119,8 @@ run_finish(struct run *r, BOOL ok)
 		CloseHandle(dog);
 	}
 	CloseHandle(done);
-	printf("%lu hit%s; %s; %s\n", r->hits, r->hits == 1 ? "" : "s", why,
+	printf("%lu %s%s; %s; %s\n", r->hits, r->unit ? r->unit : "hit",
+	    r->hits == 1 ? "" : "s", why,
 	    r->s.exited ? "nothing left to clean up" : clean ?
 	    "breakpoints removed, detached, the target keeps running" :
 	    "CLEANUP FAILED: see the errors above");

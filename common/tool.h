@@ -17,6 +17,8 @@ struct run {
 	DWORD ms;		/* -s: stop after this long; INFINITE = never */
 	DWORD t0;		/* when the breakpoints went in */
 	unsigned long hits;	/* counted by the tool */
+	const char *unit;	/* what hits counts: "hit" (default), "step" */
+	const char *ended;	/* why the run ended, if the tool knows better */
 };
 
 /*

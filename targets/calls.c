@@ -8,7 +8,8 @@
  *   recurse(4)     calls itself down to depth 0, where it calls bottom().
  *   nofp(a, b)     built without a frame pointer: no push ebp / mov ebp, esp.
  *   add_cdecl, add_stdcall   (x86) the caller pops the arguments, or the callee.
- *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps.
+ *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps; it
+ *                  first reads its flags with pushf/pop into eax/rax.
  * All are exported, so "calls!outer" names them.  First line: pid=N and
  * each function's address; then "round N" after each round.
  */
@@ -17,6 +18,8 @@
 #include <stdio.h>
 
 #define EXPORT	__declspec(dllexport)
+/* What dllexport does for a C function, for one written in assembly. */
+#define ASM_EXPORT(s)	".section .drectve\n\t.ascii \" -export:" #s "\"\n\t.text\n"
 #define WITH_FP	__attribute__((noinline, optimize("no-omit-frame-pointer")))
 #ifdef _WIN64
 #define SYM(s)	#s
@@ -25,7 +28,7 @@
 #endif
 
 EXPORT volatile LONG effect;	/* what the calls change, for all to see */
-static char src[8] = "abcde", dst[8];
+char src[8] = "abcde", dst[8];	/* copy_rep copies src to dst */
 
 EXPORT WITH_FP int
 inner(int x)
@@ -43,7 +46,7 @@ middle(void)
 
 /* outer: "call middle" first, then one more instruction, then ret. */
 EXPORT int outer(void);
-__asm__(".text\n.globl " SYM(outer) "\n" SYM(outer) ":\n\t"
+__asm__(ASM_EXPORT(outer) ".globl " SYM(outer) "\n" SYM(outer) ":\n\t"
     "call " SYM(middle) "\n\t"
     "addl $100, " SYM(effect)
 #ifdef _WIN64
@@ -90,15 +93,17 @@ add_stdcall(int a, int b)
 /* copy_rep: 5 bytes from src to dst with rep movsb. */
 EXPORT void copy_rep(void);
 #ifdef _WIN64
-__asm__(".text\n.globl copy_rep\ncopy_rep:\n\t"
+__asm__(ASM_EXPORT(copy_rep) ".globl copy_rep\ncopy_rep:\n\t"
     "push %rsi\n\tpush %rdi\n\t"
+    "pushfq\n\tpop %rax\n\t"
     "lea src(%rip), %rsi\n\tlea dst(%rip), %rdi\n\t"
     "mov $5, %ecx\n\t"
     "rep movsb\n\t"
     "pop %rdi\n\tpop %rsi\n\tret\n");
 #else
-__asm__(".text\n.globl _copy_rep\n_copy_rep:\n\t"
+__asm__(ASM_EXPORT(copy_rep) ".globl _copy_rep\n_copy_rep:\n\t"
     "push %esi\n\tpush %edi\n\t"
+    "pushfl\n\tpop %eax\n\t"
     "lea _src, %esi\n\tlea _dst, %edi\n\t"
     "mov $5, %ecx\n\t"
     "rep movsb\n\t"

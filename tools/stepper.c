@@ -1,0 +1,651 @@
+/*
+ * stepper: single-step a thread, step over calls, step out of functions.
+ *
+ * Lesson 07.  With TF, the trap flag (bit 8 of EFLAGS), set, the CPU runs
+ * one instruction and raises EXCEPTION_SINGLE_STEP: that is step into.
+ * Step over a call runs to the instruction after it, on a one-shot
+ * breakpoint, and checks the stack pointer to know the call came back.
+ * Step out runs to the return address of the current frame.
+ */
+#include <getopt.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+#include "mem.h"
+#include "target.h"
+#include "tool.h"
+
+static const struct option longopts[] = {
+	{ "att", no_argument, NULL, 'A' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "out", no_argument, NULL, 'O' },
+	{ "over", no_argument, NULL, 'P' },
+	{ "thread", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: stepper [-i] [-n steps] [-t tid] [--over|--out] [--att] [-o file] pid|name\n"
+	    "       stepper [...] -- program [args]\n"
+	    "  -n  trace this many steps and stop (with --out: at most this many)\n"
+	    "  -i  interactive, even with -n; commands come from stdin:\n"
+	    "      s|t step into   p|n step over   o|gu step out   c continue\n"
+	    "      b LOCATION breakpoint   r registers   u [N] disassemble   q quit\n"
+	    "  --over  trace steps over calls    --out  trace to the return\n"
+	    "  --att   AT&T syntax               -o  write the trace to a file\n");
+	exit(status);
+}
+
+/* Why the target stopped for us. */
+enum stop {
+	STOP_STEP,		/* a single-step on our thread */
+	STOP_BREAK,		/* one of our INT3 breakpoints, on any thread */
+	STOP_EXCEPTION,		/* another exception on our thread */
+	STOP_GONE,		/* our thread or the whole process exited */
+	STOP_INTERRUPT		/* Ctrl-C, or the wait failed */
+};
+
+/* A call we stepped into: where it returns, and the stack pointer then. */
+struct frame {
+	addr_t ret, sp;
+};
+
+struct stepper {
+	struct run r;
+	DWORD tid;
+	struct thread *t;
+	union context regs;	/* our thread's registers at the last stop */
+	FILE *out;
+	int tracing;		/* print every step (traced mode, --out) */
+	unsigned long steps;
+	struct softbp *rearm;	/* a breakpoint taken out under our thread */
+	enum stop last;		/* the stop now pending */
+	struct frame frames[256];
+	int nframes;
+};
+
+static const struct cpu *
+cpu_of(struct stepper *st)
+{
+	return st->r.s.cpu;
+}
+
+static addr_t
+ip_of(struct stepper *st, const union context *c)
+{
+	return reg_get(cpu_of(st)->ip, c);
+}
+
+static addr_t
+sp_of(struct stepper *st, const union context *c)
+{
+	return reg_get(cpu_of(st)->sp, c);
+}
+
+static BOOL
+load_regs(struct stepper *st)
+{
+	if ((st->t = session_thread(&st->r.s, st->tid)) == NULL ||
+	    !cpu_of(st)->get(st->t->handle, &st->regs, REG_GENERAL)) {
+		warn("GetThreadContext(tid %lu)", st->tid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Forget the frames that the stack pointer has left behind. */
+static void
+pop_frames(struct stepper *st)
+{
+	while (st->nframes > 0 &&
+	    sp_of(st, &st->regs) > st->frames[st->nframes - 1].sp)
+		st->nframes--;
+}
+
+/* The instruction at a, as the target's code really is (without our INT3s). */
+static BOOL
+decode(struct stepper *st, addr_t a, struct insn *in)
+{
+	unsigned char code[16];
+
+	if (!bp_read(&st->r.bp, a, code, sizeof(code)) &&
+	    !bp_read(&st->r.bp, a, code, 1))
+		return FALSE;
+	return dis_decode(st->r.dis, code, sizeof(code), a, in);
+}
+
+/* Print the general registers that differ between a and b. */
+static void
+print_changes(struct stepper *st, const union context *a,
+    const union context *b)
+{
+	const struct cpu *cpu = cpu_of(st);
+	size_t i;
+
+	for (i = 0; i < cpu->nregs; i++) {
+		const struct reg *r = &cpu->regs[i];
+
+		if (r->group != REG_GENERAL || r == cpu->ip ||
+		    reg_get(r, a) == reg_get(r, b))
+			continue;
+		fprintf(st->out, " %s=%0*llx", r->name, r->width * 2,
+		    (unsigned long long)reg_get(r, b));
+	}
+}
+
+/* One line: the instruction that ran, and what it changed. */
+static void
+print_step(struct stepper *st, const struct insn *in, const union context *before,
+    const union context *after, const char *note)
+{
+	char where[160], hex[64];
+
+	fprintf(st->out, "%6lu  %-30s %-21s %-34s", st->steps,
+	    sym_format(&st->r.mods, in->addr, where, sizeof(where)),
+	    insn_hex(in, hex, sizeof(hex)), in->text);
+	print_changes(st, before, after);
+	if (note != NULL)
+		fprintf(st->out, "  (%s)", note);
+	fputc('\n', st->out);
+}
+
+/* Where we are now, for interactive mode. */
+static void
+print_here(struct stepper *st)
+{
+	char where[160], hex[64];
+	struct insn in;
+
+	if (!decode(st, ip_of(st, &st->regs), &in))
+		return;
+	fprintf(st->out, "tid %lu at %s: %-21s %s\n", st->tid,
+	    sym_format(&st->r.mods, in.addr, where, sizeof(where)),
+	    insn_hex(&in, hex, sizeof(hex)), in.text);
+}
+
+/*
+ * Continue the pending event and wait for the next one that concerns us.
+ * Events of other threads are answered on the spot with their default
+ * status.  One of our INT3s is a stop on any thread: it becomes our thread.
+ */
+static enum stop
+resume(struct stepper *st, DWORD status)
+{
+	struct session *s = &st->r.s;
+	const EXCEPTION_RECORD *er;
+	struct softbp *bp;
+	union context c;
+	struct thread *t;
+
+	if (!session_continue(s, status))
+		return STOP_INTERRUPT;
+	st->last = STOP_INTERRUPT;
+	for (;;) {
+		if (session_wait(s, INFINITE) <= 0)
+			return STOP_INTERRUPT;
+		if (s->exited || (s->ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
+		    s->ev.dwThreadId == st->tid))
+			return STOP_GONE;
+		if ((er = session_exception(s)) != NULL) {
+			bp = soft_at(&st->r.bp, (addr_t)(uintptr_t)er->ExceptionAddress);
+			if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
+			    (t = session_thread(s, s->ev.dwThreadId)) != NULL &&
+			    cpu_of(st)->get(t->handle, &c, REG_GENERAL)) {
+				/* Rewind past the INT3 and take the byte out. */
+				reg_set(cpu_of(st)->ip, &c, bp->addr);
+				cpu_of(st)->set(t->handle, &c, REG_GENERAL);
+				soft_remove(&st->r.bp, bp);
+				if (!bp->oneshot)
+					st->rearm = bp;
+				st->tid = t->tid;
+				return st->last = STOP_BREAK;
+			}
+			if (s->ev.dwThreadId == st->tid)
+				return st->last = is_single_step_code(
+				    er->ExceptionCode) ? STOP_STEP : STOP_EXCEPTION;
+		}
+		if (!session_continue(s, session_default_status(s)))
+			return STOP_INTERRUPT;
+	}
+}
+
+static void
+report(struct stepper *st, enum stop why)
+{
+	const EXCEPTION_RECORD *er = session_exception(&st->r.s);
+	char where[160];
+	const char *name;
+
+	switch (why) {
+	case STOP_EXCEPTION:
+		name = exception_name(er->ExceptionCode);
+		fprintf(st->out, "tid %lu: %s (0x%08lx) at %s; it goes to the "
+		    "target's own handlers\n", st->tid, name ? name : "exception",
+		    er->ExceptionCode, sym_format(&st->r.mods,
+		    (addr_t)(uintptr_t)er->ExceptionAddress, where, sizeof(where)));
+		break;
+	case STOP_GONE:
+		fprintf(st->out, "%s\n", st->r.s.exited ? "the target exited" :
+		    "the thread exited");
+		break;
+	case STOP_BREAK:
+		load_regs(st);
+		fprintf(st->out, "breakpoint: ");
+		print_here(st);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The status to continue a stop with: an exception we did not cause is the target's. */
+static DWORD
+status_of(enum stop why)
+{
+	return why == STOP_EXCEPTION ? DBG_EXCEPTION_NOT_HANDLED : DBG_CONTINUE;
+}
+
+/*
+ * Step into: set TF and let the thread run one instruction.  Returns the
+ * stop.  A step is counted and printed when tracing or not quiet; with
+ * quiet 2 (a step the debugger takes for itself) it is neither.
+ */
+static enum stop
+step_into(struct stepper *st, int quiet)
+{
+	const struct cpu *cpu = cpu_of(st);
+	union context before = st->regs, after;
+	struct insn in;
+	const char *note = NULL;
+	char buf[96];
+	addr_t ip = ip_of(st, &before), sp = sp_of(st, &before), v;
+	enum stop why;
+
+	if (!decode(st, ip, &in))
+		snprintf(in.text, sizeof(in.text), "(undecodable)"), in.len = 0,
+		    in.flags = 0, in.addr = ip;
+	reg_set(cpu->flags, &st->regs, reg_get(cpu->flags, &st->regs) | TRAP_FLAG);
+	if (!cpu->set(st->t->handle, &st->regs, REG_GENERAL)) {
+		warn("SetThreadContext(tid %lu)", st->tid);
+		return STOP_INTERRUPT;
+	}
+	if ((why = resume(st, DBG_CONTINUE)) != STOP_STEP)
+		return why;
+	if (quiet < 2)
+		st->steps++;
+	if (!load_regs(st))
+		return STOP_INTERRUPT;
+	after = st->regs;
+	/* Windows clears TF when it reports the step; make sure. */
+	if (reg_get(cpu->flags, &after) & TRAP_FLAG) {
+		reg_set(cpu->flags, &st->regs, reg_get(cpu->flags, &after) & ~TRAP_FLAG);
+		cpu->set(st->t->handle, &st->regs, REG_GENERAL);
+	}
+	if (st->rearm != NULL) {	/* the breakpoint we stood on goes back */
+		soft_insert(&st->r.bp, st->rearm->addr, 0, "breakpoint");
+		st->rearm = NULL;
+	}
+	/* pushf ran with TF set and copied it to the stack: take it out. */
+	if ((in.flags & INSN_PUSHF) &&
+	    mem_read_ptr(st->r.s.process, sp_of(st, &after), cpu->ptrsize, &v) &&
+	    (v & TRAP_FLAG)) {
+		v &= ~(addr_t)TRAP_FLAG;
+		mem_write(st->r.s.process, sp_of(st, &after), &v, cpu->ptrsize);
+		note = "pushf copied TF to the stack; cleared it there";
+	}
+	/* A REP instruction traps once per iteration, at the same address. */
+	if ((in.flags & INSN_REP) && ip_of(st, &after) == ip) {
+		snprintf(buf, sizeof(buf), "rep: one trap per iteration, %s=%llu left",
+		    cpu->ptrsize == 4 ? "ecx" : "rcx", (unsigned long long)reg_get(
+		    cpu_reg(cpu, cpu->ptrsize == 4 ? "ecx" : "rcx"), &after));
+		note = buf;
+	}
+	/* Keep the frames of the calls we stepped into, for step out. */
+	if ((in.flags & INSN_CALL) && sp_of(st, &after) < sp &&
+	    st->nframes < (int)(sizeof(st->frames) / sizeof(st->frames[0])))
+		st->frames[st->nframes++] = (struct frame){ ip + in.len,
+		    sp_of(st, &after) };
+	pop_frames(st);
+	if ((st->tracing && quiet < 2) || !quiet)
+		print_step(st, &in, &before, &after, note);
+	return STOP_STEP;
+}
+
+/*
+ * Run until our thread reaches target with its stack pointer at least
+ * sp_min, on a one-shot breakpoint there.  On Windows that is a
+ * debug-register slot set in this thread alone: nothing to take out of
+ * the code, and other threads never see it.  Under Wine, whose threads
+ * can wedge after their debug registers are written, it is an INT3; then
+ * another thread, or a deeper recursive call of ours, may reach the spot
+ * first: it is stepped past, and the INT3 goes back.  Returns STOP_STEP
+ * on arrival, else why the thread stopped elsewhere.
+ */
+static enum stop
+run_to(struct stepper *st, addr_t target, addr_t sp_min)
+{
+	const struct cpu *cpu = cpu_of(st);
+	struct hwbp *hw = NULL;
+	DWORD mine = st->tid;
+	enum stop why;
+	int i;
+
+	for (i = 0; i < DR_SLOTS && hw == NULL && !running_on_wine(); i++)
+		if (!st->r.bp.hw[i].used)
+			hw = &st->r.bp.hw[i];
+	if (hw != NULL) {
+		*hw = (struct hwbp){ .used = 1, .addr = target,
+		    .rw = DR7_RW_EXECUTE, .len = 1 };
+		if (!hw_apply(&st->r.bp, st->t->handle))
+			return STOP_INTERRUPT;
+	}
+	for (;;) {
+		if (hw == NULL && soft_insert(&st->r.bp, target, 1,
+		    "step target") == NULL)
+			return STOP_INTERRUPT;
+		why = resume(st, DBG_CONTINUE);
+		/* Our slot reports as a single-step; our INT3 as a break. */
+		if (why != (hw != NULL ? STOP_STEP : STOP_BREAK))
+			break;
+		if (!load_regs(st))
+			return STOP_INTERRUPT;
+		if (ip_of(st, &st->regs) != target)
+			break;		/* a breakpoint of the user's */
+		if (st->tid == mine && sp_of(st, &st->regs) >= sp_min) {
+			why = STOP_STEP;
+			break;
+		}
+		if (hw != NULL) {	/* deeper: run on, past the slot */
+			reg_set(cpu->flags, &st->regs,
+			    reg_get(cpu->flags, &st->regs) | RESUME_FLAG);
+			cpu->set(st->t->handle, &st->regs, REG_GENERAL);
+			continue;
+		}
+		/* Deeper, or another thread: step it past, then re-arm. */
+		why = step_into(st, 2);
+		st->tid = mine;
+		if (why != STOP_STEP || !load_regs(st))
+			break;
+	}
+	if (hw != NULL) {
+		hw_unapply(&st->r.bp, st->t->handle);
+		hw->used = 0;
+	} else if (soft_at(&st->r.bp, target) != NULL)
+		soft_remove(&st->r.bp, soft_at(&st->r.bp, target));
+	load_regs(st);
+	pop_frames(st);
+	return why;
+}
+
+/* Step over: a call runs to the next instruction; anything else is a step. */
+static enum stop
+step_over(struct stepper *st, int quiet)
+{
+	union context before = st->regs;
+	addr_t ip = ip_of(st, &before);
+	struct insn in;
+	enum stop why;
+
+	if (!decode(st, ip, &in) || !(in.flags & INSN_CALL))
+		return step_into(st, quiet);
+	/* Standing on our INT3 (taken out): step into the call to put it back. */
+	if (st->rearm != NULL && (why = step_into(st, 2)) != STOP_STEP)
+		return why;
+	if ((why = run_to(st, ip + in.len, sp_of(st, &before))) != STOP_STEP) {
+		fprintf(st->out, "the call at 0x%llx did not come back to the next "
+		    "instruction: ", (unsigned long long)ip);
+		if (why == STOP_INTERRUPT)
+			fprintf(st->out, "interrupted\n");
+		report(st, why);
+		return why;
+	}
+	st->steps++;
+	if (st->tracing || !quiet)
+		print_step(st, &in, &before, &st->regs, "stepped over the call");
+	return STOP_STEP;
+}
+
+/*
+ * Step out: run to where the current function returns.  If we stepped
+ * into it, its return address is known; otherwise step (over calls) to
+ * the ret that pops the current frame, by the stack pointer: no frame
+ * pointer needed, and recursion does not fool it.
+ */
+static enum stop
+step_out(struct stepper *st, unsigned long limit)
+{
+	union context before = st->regs;
+	addr_t sp0 = sp_of(st, &before);
+	struct frame f;
+	struct insn in;
+	enum stop why = STOP_STEP;
+	unsigned long n;
+	char where[160];
+
+	if (st->nframes > 0 && st->frames[st->nframes - 1].sp >= sp0) {
+		f = st->frames[--st->nframes];
+		why = run_to(st, f.ret, f.sp + 1);
+	} else {
+		for (n = 0; limit == 0 || n < limit; n++) {
+			if (!decode(st, ip_of(st, &st->regs), &in))
+				return STOP_INTERRUPT;
+			if ((in.flags & INSN_RET) && sp_of(st, &st->regs) >= sp0) {
+				why = step_into(st, 1);
+				break;
+			}
+			why = (in.flags & INSN_CALL) ? step_over(st, 1) :
+			    step_into(st, 1);
+			if (why != STOP_STEP)
+				break;
+		}
+	}
+	if (why == STOP_STEP)
+		fprintf(st->out, "returned to %s  %s=%0*llx (was %0*llx)\n",
+		    sym_format(&st->r.mods, ip_of(st, &st->regs), where,
+		    sizeof(where)), cpu_of(st)->sp->name,
+		    (int)cpu_of(st)->ptrsize * 2,
+		    (unsigned long long)sp_of(st, &st->regs),
+		    (int)cpu_of(st)->ptrsize * 2, (unsigned long long)sp0);
+	else
+		report(st, why);
+	return why;
+}
+
+/* c: run until one of our breakpoints, an exception, or the end. */
+static enum stop
+cont(struct stepper *st)
+{
+	enum stop why;
+
+	if (st->rearm != NULL && (why = step_into(st, 2)) != STOP_STEP)
+		return why;	/* off the breakpoint we stand on, first */
+	why = resume(st, DBG_CONTINUE);
+	report(st, why);
+	return why;
+}
+
+static void
+disassemble(struct stepper *st, unsigned long n)
+{
+	char where[160], hex[64];
+	addr_t a = ip_of(st, &st->regs);
+	struct insn in;
+
+	while (n-- > 0 && decode(st, a, &in)) {
+		fprintf(st->out, "  %-30s %-21s %s\n", sym_format(&st->r.mods, a,
+		    where, sizeof(where)), insn_hex(&in, hex, sizeof(hex)), in.text);
+		a += in.len;
+	}
+}
+
+/* One interactive command.  Returns the stop it caused (STOP_STEP if none). */
+static enum stop
+command(struct stepper *st, char *line, int *quit)
+{
+	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
+	uint64_t n = 8;
+	addr_t a;
+
+	if (cmd == NULL)
+		return STOP_STEP;
+	if (!strcmp(cmd, "s") || !strcmp(cmd, "t"))
+		return step_into(st, 0);
+	if (!strcmp(cmd, "p") || !strcmp(cmd, "n"))
+		return step_over(st, 0);
+	if (!strcmp(cmd, "o") || !strcmp(cmd, "gu"))
+		return step_out(st, 0);
+	if (!strcmp(cmd, "c"))
+		return cont(st);
+	if (!strcmp(cmd, "q")) {
+		*quit = 1;
+		return STOP_STEP;
+	}
+	if (!strcmp(cmd, "r")) {
+		cpu_print(st->out, cpu_of(st), &st->regs, REG_GENERAL);
+		return STOP_STEP;
+	}
+	if (!strcmp(cmd, "u")) {
+		if (arg != NULL && parse_number(arg, 1, 1000, &n) != NULL)
+			warnx("u: \"%s\": give a count from 1 to 1000", arg);
+		else
+			disassemble(st, (unsigned long)n);
+		return STOP_STEP;
+	}
+	if (!strcmp(cmd, "b")) {
+		if (arg == NULL)
+			warnx("b: give a location");
+		else if (sym_resolve(&st->r.mods, arg, &a) &&
+		    soft_insert(&st->r.bp, a, 0, arg) != NULL)
+			fprintf(st->out, "breakpoint at %s (0x%llx)\n", arg,
+			    (unsigned long long)a);
+		return STOP_STEP;
+	}
+	warnx("unknown command \"%s\" (s, p, o, c, b LOCATION, r, u [N], q)", cmd);
+	return STOP_STEP;
+}
+
+static BOOL
+interactive(struct stepper *st)
+{
+	char line[512];
+	int quit = 0, prompt = _isatty(_fileno(stdin));
+	enum stop why;
+
+	print_here(st);
+	for (;;) {
+		if (prompt) {
+			fprintf(st->out, "stepper> ");
+			fflush(st->out);
+		}
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			return TRUE;
+		why = command(st, line, &quit);
+		fflush(st->out);
+		if (quit || why == STOP_GONE || why == STOP_INTERRUPT)
+			return TRUE;
+		if (why == STOP_EXCEPTION) {
+			/* Let the target handle it and wait for our next stop. */
+			if ((why = resume(st, status_of(why))) != STOP_STEP &&
+			    why != STOP_BREAK)
+				return TRUE;
+		}
+		if (why == STOP_STEP && !load_regs(st))
+			return FALSE;
+	}
+}
+
+static BOOL
+traced(struct stepper *st, unsigned long n, int mode)
+{
+	unsigned long i;
+	enum stop why = STOP_STEP;
+	DWORD t0 = GetTickCount(), ms;
+
+	st->tracing = 1;
+	if (mode == 'O')
+		why = step_out(st, n);
+	else
+		for (i = 0; i < n && why == STOP_STEP; i++)
+			why = mode == 'P' ? step_over(st, 1) : step_into(st, 1);
+	if (why != STOP_STEP && mode != 'O')
+		report(st, why);
+	ms = GetTickCount() - t0;
+	fprintf(st->out, "%lu steps in %lu ms: %lu steps/s\n", st->steps, ms,
+	    ms ? (unsigned long)(st->steps * 1000ull / ms) : st->steps * 1000);
+	return why != STOP_INTERRUPT || session_interrupted();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct target_spec spec;
+	struct stepper st = { .r.ms = INFINITE, .last = STOP_STEP };
+	const char *outfile = NULL;
+	uint64_t n = 0;
+	char **cmd;
+	int ch, att = 0, inter = 0, mode = 's';
+	BOOL ok;
+
+	setprogname(argv[0]);
+	cmd = cut_command(&argc, argv);
+	while ((ch = getopt_long(argc, argv, "+:hin:o:t:V", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'A': att = 1; break;
+		case 'i': inter = 1; break;
+		case 'n': n = optnumber("-n", optarg, 1, UINT32_MAX); break;
+		case 'o': outfile = optarg; break;
+		case 'O': case 'P': mode = ch; break;
+		case 't': st.tid = (DWORD)optnumber("-t", optarg, 1, UINT32_MAX); break;
+		case 'V': version();
+		case 'h': usage(0);
+		default: badopt(ch, argv);
+		}
+	argc -= optind;
+	argv += optind;
+	take_target(cmd, &argc, &argv, &spec);
+	if (argc > 0)
+		usage(EXIT_USAGE);
+	st.out = stdout;
+	if (outfile != NULL && (st.out = fopen(outfile, "w")) == NULL)
+		err(EXIT_RUNTIME, "%s", outfile);
+
+	if (!run_start(&st.r, &spec, att))
+		return EXIT_RUNTIME;
+	/* The target's first thread, unless -t names another. */
+	if (st.tid == 0)
+		st.tid = st.r.s.threads[0].tid;
+	if (session_thread(&st.r.s, st.tid) == NULL) {
+		warnx("-t %lu: no such thread in pid %lu", st.tid, st.r.s.pid);
+		return run_finish(&st.r, FALSE);
+	}
+	ok = load_regs(&st);
+	/* The first stop is the debugger's break-in, on another thread. */
+	if (ok)
+		ok = (n > 0 && !inter) ? traced(&st, (unsigned long)n, mode) :
+		    interactive(&st);
+	/* Never leave TF behind in the thread. */
+	if (!st.r.s.exited && session_thread(&st.r.s, st.tid) != NULL)
+		bp_trap(&st.r.bp, session_thread(&st.r.s, st.tid)->handle, 0);
+	/* Our own stop is ours to answer; an exception goes to the target. */
+	if (st.r.s.pending && (st.last == STOP_STEP || st.last == STOP_BREAK ||
+	    st.last == STOP_EXCEPTION))
+		session_continue(&st.r.s, status_of(st.last));
+	st.r.hits = st.steps;
+	st.r.unit = "step";
+	if (st.r.ended == NULL && !session_interrupted())
+		st.r.ended = "done";
+	if (st.out != stdout)
+		fclose(st.out);
+	return run_finish(&st.r, ok);
+}
