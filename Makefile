@@ -68,6 +68,10 @@ WINE_READY = $(if $(RUN),build/wineprefix/.ready)
 demo: all $(WINE_READY)
 	sh tests/demo.sh
 
+# Rates measured in one run, and their ratios; no pass or fail.
+bench: all $(WINE_READY)
+	sh tests/bench.sh
+
 # The suite ends the targets it starts; wineserver -k ends the rest of
 # the prefix (its services) once it is done, pass or fail.
 check: all $(WINE_READY)
@@ -89,7 +93,8 @@ LDFLAGS = -static
 LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
-arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe $(O)/inspect.exe
+arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe $(O)/inspect.exe \
+	$(O)/stepfloor.exe
 
 $(O)/obj/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -106,8 +111,9 @@ $(O)/%.exe: targets/%.c
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) \
 	    -Wl,--kill-at -o $@ $<
 
-# The tests' inspector shares no code with what it inspects.
-$(O)/inspect.exe: tests/inspect.c
+# The tests' inspector and the bench's floor share no code with what
+# they inspect or measure.
+$(O)/inspect.exe $(O)/stepfloor.exe: $(O)/%.exe: tests/%.c
 	$(CC) -std=gnu11 -O1 -Wall $(LDFLAGS) -o $@ $<
 
 $(O)/unit.exe: tests/unit/unit.c $(O)/libdbgkit.a

@@ -11,11 +11,14 @@
  *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps; it
  *                  first reads its flags with pushf/pop into eax/rax.
  * All are exported, so "calls!outer" names them.  First line: pid=N and
- * each function's address; then "round N" after each round.
+ * each function's address; then "round N" after each round.  With -b
+ * (busy) the rounds follow each other with no pause and no output: code
+ * to measure stepping on.
  */
 #include <windows.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define EXPORT	__declspec(dllexport)
 /* What dllexport does for a C function, for one written in assembly. */
@@ -113,9 +116,10 @@ __asm__(ASM_EXPORT(copy_rep) ".globl _copy_rep\n_copy_rep:\n\t"
 #define ADDR(f)	((unsigned long long)(uintptr_t)(f))
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	unsigned long round;
+	int busy = argc > 1 && strcmp(argv[1], "-b") == 0;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("pid=%lu outer=0x%llx middle=0x%llx inner=0x%llx recurse=0x%llx "
@@ -131,7 +135,9 @@ main(void)
 		add_cdecl(1, 2);
 		add_stdcall(3, 4);
 		copy_rep();
-		printf("round %lu effect=%ld\n", round, effect);
-		Sleep(200);
+		if (!busy) {		/* -b: no pause, no printing */
+			printf("round %lu effect=%ld\n", round, effect);
+			Sleep(200);
+		}
 	}
 }

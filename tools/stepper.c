@@ -73,6 +73,14 @@ struct stepper {
 	enum stop last;		/* the stop now pending */
 	struct frame frames[256];
 	int nframes;
+	/*
+	 * The code around the IP, as last read: a single step costs no
+	 * memory read while the IP stays inside it.  Forgotten whenever the
+	 * stepped instruction wrote memory or the target ran freely.
+	 */
+	unsigned char code[64];
+	addr_t code_at;
+	size_t code_len;
 };
 
 static const struct cpu *
@@ -117,12 +125,24 @@ pop_frames(struct stepper *st)
 static BOOL
 decode(struct stepper *st, addr_t a, struct insn *in)
 {
-	unsigned char code[16];
+	size_t n;
 
-	if (!bp_read(&st->r.bp, a, code, sizeof(code)) &&
-	    !bp_read(&st->r.bp, a, code, 1))
-		return FALSE;
-	return dis_decode(st->r.dis, code, sizeof(code), a, in);
+	if (st->code_len == 0 || a < st->code_at ||
+	    a + 16 > st->code_at + st->code_len) {
+		/* Read ahead, but not into a page that may not be there. */
+		n = 0x1000 - (size_t)(a & 0xfff);
+		n = n < sizeof(st->code) ? n : sizeof(st->code);
+		if (n < 16 && bp_read(&st->r.bp, a, st->code, 16))
+			n = 16;
+		else if (!bp_read(&st->r.bp, a, st->code, n))
+			n = 0;
+		st->code_at = a;
+		st->code_len = n;
+		if (n == 0)
+			return FALSE;
+	}
+	return dis_decode(st->r.dis, st->code + (a - st->code_at),
+	    st->code_len - (size_t)(a - st->code_at), a, in);
 }
 
 /* Print the general registers that differ between a and b. */
@@ -191,6 +211,8 @@ resume(struct stepper *st, DWORD status)
 	if (!session_continue(s, status))
 		return STOP_INTERRUPT;
 	st->last = STOP_INTERRUPT;
+	if (!(reg_get(cpu_of(st)->flags, &st->regs) & TRAP_FLAG))
+		st->code_len = 0;	/* it runs freely: code may change */
 	for (;;) {
 		if (session_wait(s, INFINITE) <= 0)
 			return STOP_INTERRUPT;
@@ -284,6 +306,8 @@ step_into(struct stepper *st, int quiet)
 		return why;
 	if (quiet < 2)
 		st->steps++;
+	if (in.flags & INSN_MEMWRITE)
+		st->code_len = 0;	/* it may have written code */
 	if (!load_regs(st))
 		return STOP_INTERRUPT;
 	after = st->regs;
@@ -581,7 +605,7 @@ traced(struct stepper *st, unsigned long n, int mode)
 	if (why != STOP_STEP && mode != 'O')
 		report(st, why);
 	ms = GetTickCount() - t0;
-	fprintf(st->out, "%lu steps in %lu ms: %lu steps/s\n", st->steps, ms,
+	printf("%lu steps in %lu ms: %lu steps/s\n", st->steps, ms,
 	    ms ? (unsigned long)(st->steps * 1000ull / ms) : st->steps * 1000);
 	return why != STOP_INTERRUPT || session_interrupted();
 }

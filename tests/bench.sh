@@ -1,0 +1,54 @@
+#!/bin/sh
+# bench.sh: rates measured in one run on this machine, and their ratios.
+# No pass or fail: lesson 07 quotes what it prints.
+#
+# Single-stepping, on the same code each time (N instructions of
+# known_regs from the loader's initial breakpoint, then its jmp loop):
+#   floor    tests/stepfloor.c: TF, ContinueDebugEvent, WaitForDebugEvent
+#   stepper  stepper -n N, disassembling and diffing every step
+#   winedbg  winedbg's stepi (time for 1+N steps minus time for 1)
+set -e
+cd "$(dirname "$0")/.."
+: "${RUN=wine}"
+export WINEDEBUG=${WINEDEBUG--all}
+export WINEPREFIX=${WINEPREFIX-$PWD/build/wineprefix}
+N=${BENCH_STEPS:-1000}
+tmp=$(mktemp -d build/bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+rate() { sed -n 's/.* steps in [0-9]* ms: \([0-9]*\) steps\/s.*/\1/p' "$1" | tr -d '\r' | tail -n 1; }
+ms() { date +%s%N | sed 's/......$//'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# winedbg ARCH: steps per second of winedbg's stepi on known_regs.
+winedbg_rate() {
+	for n in 1 $((N + 1)); do
+		printf 'stepi %d\nkill\nquit\n' "$n" > "$tmp/wd"
+		t0=$(ms)
+		timeout 300 /usr/lib/wine/wine64 winedbg --file "$tmp/wd" \
+		    "build/$1/known_regs.exe" > /dev/null 2>&1 || true
+		eval "t_$n=\$(( \$(ms) - t0 ))"
+	done
+	eval "d=\$(( t_$((N + 1)) - t_1 ))"
+	[ "$d" -gt 0 ] && echo $((N * 1000 / d)) || echo 0
+}
+
+printf '%-8s %-44s %10s %9s\n' arch "single-stepping ($N steps)" "steps/s" "vs floor"
+for arch in x64 x86; do
+	$RUN "build/$arch/stepfloor.exe" --launch "$N" "build/$arch/known_regs.exe" > "$tmp/floor" 2>&1
+	floor=$(rate "$tmp/floor")
+	$RUN "build/$arch/stepper.exe" -n "$N" -o "$tmp/trace" -- "build/$arch/known_regs.exe" \
+	    > "$tmp/stepper" 2>&1
+	stepper=$(rate "$tmp/stepper")
+	pid=$(sed -n 's/^pid \([0-9]*\) .*started.*/\1/p' "$tmp/stepper" | tr -d '\r')
+	[ -n "$pid" ] && $RUN taskkill /F /PID "$pid" > /dev/null 2>&1
+	if command -v winedbg > /dev/null && [ -n "$RUN" ]; then
+		wd=$(winedbg_rate "$arch")
+	else
+		wd=0
+	fi
+	printf '%-8s %-44s %10s %9s\n' "$arch" "floor: TF + Continue/WaitForDebugEvent" "$floor" 1.00
+	printf '%-8s %-44s %10s %9s\n' "$arch" "stepper -n, disassembly on" "$stepper" "$(ratio "$stepper" "$floor")"
+	printf '%-8s %-44s %10s %9s\n' "$arch" "winedbg stepi" "$wd" "$(ratio "$wd" "$floor")"
+done
+echo "goal: stepper at least 0.90 of the floor"
