@@ -15,8 +15,10 @@ bp_init(struct bpset *b, struct session *s)
 }
 
 /*
- * Write code bytes: code pages are usually not writable, so make the page
- * writable for the moment, write, and put its protection back.
+ * Write code bytes.  WriteProcessMemory usually manages on a read-only
+ * code page by itself (Windows changes the protection for the moment);
+ * where it does not, make the page writable, write, and put its
+ * protection back.
  */
 static BOOL
 code_write(HANDLE process, addr_t a, const void *buf, size_t n)
@@ -24,6 +26,8 @@ code_write(HANDLE process, addr_t a, const void *buf, size_t n)
 	DWORD old, dummy;
 	BOOL ok;
 
+	if (mem_write(process, a, buf, n))
+		return TRUE;
 	if (!VirtualProtectEx(process, (LPVOID)(uintptr_t)a, n,
 	    PAGE_EXECUTE_READWRITE, &old))
 		return FALSE;

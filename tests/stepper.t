@@ -64,6 +64,17 @@ for combo in $COMBOS; do
 	popped=$(sed -n "s/.*  pop  *$ax  *.* $ax=\\([0-9a-f]*\\).*/\\1/p" "$tmp/stdout")
 	ok "$combo: the flags popped into $ax have no TF ($popped)" [ $((0x$popped & 0x100)) -eq 0 ]
 
+	# --blocks runs straight code on one breakpoint, yet prints the very
+	# same instructions as stepping each: compare from outer() on.
+	tool "$t" stepper -n 600 -o "$tmp/single" "$pid"
+	tool "$t" stepper --blocks -n 600 -o "$tmp/blocks" "$pid"
+	like "$tmp/stdout" "^[0-9]+ steps in [0-9]+ ms: [0-9]+ steps/s$" "$combo: --blocks reports its rate"
+	for f in single blocks; do
+		tr -d '\r' < "$tmp/$f" | awk '$2 == "calls!outer" { on = 1 } on { print $2 }' | head -n 150 > "$tmp/$f.addrs"
+	done
+	is "$(wc -l < "$tmp/blocks.addrs")" 150 "$combo: both traces pass through outer"
+	ok "$combo: --blocks gives the same trace as single steps" cmp -s "$tmp/single.addrs" "$tmp/blocks.addrs"
+
 	# Unknown commands: a message, and the session goes on.
 	steps "$t" "$pid" frob 'u 1' q
 	is "$(cat "$tmp/stderr")" 'stepper: unknown command "frob" (s, p, o, c, b LOCATION, r, u [N], q)' \
