@@ -170,9 +170,11 @@ unhold(HANDLE thread, BOOL held)
 /*
  * Program our slots into one thread's DR0-DR3 and DR7 (enable), or take
  * them out again; slots we do not use are left as the thread has them.
+ * clear_dr6 also clears DR6; cleanup must not, as a hit already on its
+ * way is recognised as ours by the slot bits DR6 still holds.
  */
 static BOOL
-hw_program(struct bpset *b, HANDLE thread, int enable)
+hw_program(struct bpset *b, HANDLE thread, int enable, int clear_dr6)
 {
 	BOOL held = hold(b, thread), ok = FALSE;
 	const struct cpu *cpu = b->s->cpu;
@@ -193,7 +195,7 @@ hw_program(struct bpset *b, HANDLE thread, int enable)
 		    dr7_disable(dr7, i);
 	}
 	reg_set(cpu->dr7, &c, dr7);
-	if (!enable)
+	if (clear_dr6)
 		reg_set(cpu->dr6, &c, 0);
 	if (!cpu->set(thread, &c, REG_DEBUG)) {
 		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
@@ -208,13 +210,13 @@ out:
 BOOL
 hw_apply(struct bpset *b, HANDLE thread)
 {
-	return hw_program(b, thread, 1);
+	return hw_program(b, thread, 1, 0);
 }
 
 BOOL
 hw_unapply(struct bpset *b, HANDLE thread)
 {
-	return hw_program(b, thread, 0);
+	return hw_program(b, thread, 0, 1);
 }
 
 static DWORD
@@ -487,7 +489,7 @@ bp_cleanup(struct bpset *b)
 	for (i = 0; i < DR_SLOTS; i++)
 		any_hw |= b->hw[i].used;
 	for (i = 0; any_hw && i < s->nthreads; i++)
-		ok &= hw_program(b, s->threads[i].handle, 0);
+		ok &= hw_program(b, s->threads[i].handle, 0, 0);
 	if (b->guard != NULL)
 		for (i = 0; i < b->guard->npages; i++)
 			ok &= guard_disarm(b, &b->guard->pages[i]);

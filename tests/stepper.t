@@ -53,8 +53,8 @@ for combo in $COMBOS; do
 	read -r where1 new1 old1 < "$tmp/outs"
 	is "$(printf '%x' $((0x$new1 - 0x$old1)))" "$(printf '%x' "$ptr")" \
 	    "$combo: out of bottom: $sp rose by the return address alone"
-	sed -n 2p "$tmp/outs" | { read -r where2 new2 old2
-		ok "$combo: out of recurse: one frame up" [ $((0x$new2)) -gt $((0x$old2)) ]; }
+	set -- $(sed -n 2p "$tmp/outs")
+	ok "$combo: out of recurse: one frame up" [ $((0x${2:-0})) -gt $((0x${3:-0})) ]
 
 	# rep movsb: one trap per byte, and pushf does not leak TF.
 	steps "$t" "$pid" 'b calls!copy_rep' c s s s s s s s s s s s s s s q
