@@ -394,39 +394,82 @@ resume(struct session *s, DWORD *ids, size_t n)
 	free(ids);
 }
 
+/* The index of tid among the steppers, or -1. */
+static int
+stepper_of(const struct bpset *b, DWORD tid)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsteppers; i++)
+		if (b->steppers[i].tid == tid)
+			return (int)i;
+	return -1;
+}
+
+/* Let go of a thread we hold, if we hold it. */
+static void
+release(struct bpset *b, DWORD tid)
+{
+	struct thread *t = session_thread(b->s, tid);
+	size_t i;
+
+	for (i = 0; i < b->nsuspended; i++)
+		if (b->suspended[i] == tid) {
+			if (t != NULL)
+				ResumeThread(t->handle);
+			b->suspended[i] = b->suspended[--b->nsuspended];
+			return;
+		}
+}
+
 BOOL
 step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what)
 {
 	struct thread *t = session_thread(b->s, tid);
 
-	if (t == NULL || !bp_trap(b, t->handle, 1))
+	if (t == NULL || b->nsteppers == sizeof(b->steppers) /
+	    sizeof(b->steppers[0]) || !bp_trap(b, t->handle, 1))
 		return FALSE;
-	b->stepping = why;
+	b->steppers[b->nsteppers++] = (struct stepper_thread){ tid, why, what };
 	b->step_tid = tid;
-	b->step_bp = what;
-	b->nsuspended = suspend_others(b->s, tid, &b->suspended);
+	if (b->nsteppers == 1)
+		b->nsuspended = suspend_others(b->s, tid, &b->suspended);
+	else
+		release(b, tid);	/* a latecomer: it steps too */
 	return TRUE;
 }
 
 BOOL
 step_end(struct bpset *b, DWORD tid)
 {
+	struct stepper_thread done;
 	struct thread *t;
 	BOOL ok = TRUE;
+	size_t i;
+	int k;
 
-	if (b->stepping == STEP_NONE || b->step_tid != tid)
+	if ((k = stepper_of(b, tid)) < 0)
 		return FALSE;
-	if (b->stepping == STEP_SOFT)
-		ok = soft_reinsert(b, b->step_bp);
-	else
-		ok = guard_arm(b, b->step_bp);
+	done = b->steppers[k];
+	b->steppers[k] = b->steppers[--b->nsteppers];
 	/* The trap has fired; do not let TF linger in the thread's flags. */
 	if ((t = session_thread(b->s, tid)) != NULL)
 		bp_trap(b, t->handle, 0);
+	if (b->nsteppers > 0) {
+		/* Others still on their way past: hold it with the rest. */
+		if (t != NULL && SuspendThread(t->handle) != (DWORD)-1)
+			b->suspended[b->nsuspended++] = tid;
+		return TRUE;
+	}
+	/* The last one is past: every breakpoint goes back, all run again. */
+	for (i = 0; i < b->nsoft; i++)
+		if (!b->soft[i]->inserted)
+			ok &= soft_reinsert(b, b->soft[i]);
+	if (done.why == STEP_GUARD)
+		ok &= guard_arm(b, done.what);
 	resume(b->s, b->suspended, b->nsuspended);
 	b->suspended = NULL;
 	b->nsuspended = 0;
-	b->stepping = STEP_NONE;
 	return ok;
 }
 
@@ -462,6 +505,7 @@ late_status(struct bpset *b)
 	if (is_single_step_code(er->ExceptionCode) && t != NULL &&
 	    cpu->get(t->handle, &c, REG_DEBUG) &&
 	    (b->s->ev.dwThreadId == b->step_tid ||
+	    stepper_of(b, b->s->ev.dwThreadId) >= 0 ||
 	    (reg_get(cpu->dr6, &c) & 0xfu) != 0)) {
 		reg_set(cpu->dr6, &c, 0);
 		cpu->set(t->handle, &c, REG_DEBUG);
@@ -493,13 +537,14 @@ bp_cleanup(struct bpset *b)
 	if (b->guard != NULL)
 		for (i = 0; i < b->guard->npages; i++)
 			ok &= guard_disarm(b, &b->guard->pages[i]);
-	if (b->stepping != STEP_NONE) {
-		if ((t = session_thread(s, b->step_tid)) != NULL)
-			ok &= bp_trap(b, t->handle, 0);
+	if (b->nsteppers > 0) {
+		for (i = 0; i < b->nsteppers; i++)
+			if ((t = session_thread(s, b->steppers[i].tid)) != NULL)
+				ok &= bp_trap(b, t->handle, 0);
+		b->step_tid = b->steppers[0].tid;
 		resume(s, b->suspended, b->nsuspended);
 		b->suspended = NULL;
 		b->nsuspended = 0;
-		b->stepping = STEP_NONE;
 	}
 	if (held != NULL)
 		resume(s, held, nheld);

@@ -47,6 +47,13 @@ struct guardbp {
 /* Why a thread is single-stepping with a breakpoint taken out. */
 enum step_why { STEP_NONE, STEP_SOFT, STEP_GUARD };
 
+/* A thread stepping over a breakpoint taken out of its way. */
+struct stepper_thread {
+	DWORD tid;
+	enum step_why why;
+	void *what;		/* the softbp or guardpage to put back */
+};
+
 /*
  * Every breakpoint a tool has set in one target, so that one call can
  * remove them all, whichever way the tool ends.
@@ -57,10 +64,14 @@ struct bpset {
 	size_t nsoft;
 	struct hwbp hw[DR_SLOTS];
 	struct guardbp *guard;		/* at most one range */
-	/* The thread stepping over a breakpoint taken out of its way. */
-	enum step_why stepping;
-	DWORD step_tid;
-	void *step_bp;			/* the softbp or guardpage to put back */
+	/*
+	 * The threads stepping over breakpoints taken out of their way: one,
+	 * or more when others reached a breakpoint at the same moment.  The
+	 * rest are held meanwhile; the last step done puts everything back.
+	 */
+	struct stepper_thread steppers[64];
+	size_t nsteppers;
+	DWORD step_tid;			/* the last thread that stepped */
 	DWORD *suspended;		/* the other threads, held meanwhile */
 	size_t nsuspended;
 };
@@ -126,14 +137,17 @@ BOOL bp_trap(struct bpset *b, HANDLE thread, int on);
 /*
  * Let thread tid run one instruction with a breakpoint out of its way:
  * set TF on it and suspend every other thread, so none can pass the spot
- * unseen meanwhile.  why and what say what to put back afterwards.
+ * unseen meanwhile.  why and what say what to put back afterwards.  A
+ * thread that reached a breakpoint at the same moment as one already
+ * stepping (its event came late) joins in: it is let go to step too.
  */
 BOOL step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what);
 
 /*
- * The single-step from step_begin() arrived on tid: put the breakpoint
- * back (unless it was one-shot), resume the other threads.  FALSE if tid
- * is not stepping for us (the step belongs to someone else).
+ * The single-step from step_begin() arrived on tid.  When it is the last
+ * thread stepping, put the breakpoints back (unless one-shot) and resume
+ * the other threads.  FALSE if tid is not stepping for us (the step
+ * belongs to someone else).
  */
 BOOL step_end(struct bpset *b, DWORD tid);
 

@@ -66,6 +66,13 @@ sub slurp {
 	return @l;
 }
 
+# A string as one single-quoted shell word.
+sub quote {
+	my ($s) = @_;
+	$s =~ s/'/'\\''/g;
+	return "'$s'";
+}
+
 # Parse a lesson into steps: { cmd, want => [...], status }.
 sub steps {
 	my ($file) = @_;
@@ -88,6 +95,8 @@ for my $file (@ARGV ? @ARGV : sort glob 'lessons/*.md') {
 	for my $s (steps($file)) {
 		my $cmd = $s->{cmd};
 		$cmd =~ s/^wine /$run /;
+		# No command may hang the suite: at most 120 s each.
+		my $limit = 'timeout -k 5 120';
 		my $out = "$tmp/out." . $k++;
 		if ($cmd =~ s/\s*&\s*$//) {
 			system("($cmd) > $out 2>&1 &");
@@ -103,7 +112,7 @@ for my $file (@ARGV ? @ARGV : sort glob 'lessons/*.md') {
 			    map { "got: $_" } @lines[0 .. ($#lines < 9 ? $#lines : 9)]);
 			next;
 		}
-		system("($cmd) > $out 2>&1");
+		system("($limit sh -c " . quote($cmd) . ") > $out 2>&1");
 		my $status = $? >> 8;
 		my @lines = slurp($out);
 		my @miss = missing($s->{want}, \@lines);

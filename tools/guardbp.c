@@ -85,11 +85,31 @@ warn_if_stack(struct run *r, addr_t a)
 		    VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)
 		    reg_get(r->s.cpu->sp, &c), &mbi, sizeof(mbi)) &&
 		    mbi.AllocationBase == want.AllocationBase) {
-			warnx("warning: 0x%llx is on the stack of tid %lu; every "
-			    "call and push there will fire", (unsigned long long)a,
+			warnx("warning: 0x%llx is on the stack of tid %lu, where "
+			    "Windows keeps a guard page of its own to grow the "
+			    "stack; hits there are unreliable", (unsigned long long)a,
 			    r->s.threads[i].tid);
 			return;
 		}
+}
+
+/*
+ * Whether a page with protection prot lets an access of this kind
+ * (ExceptionInformation[0]) through.
+ */
+static int
+allows(DWORD prot, ULONG_PTR access)
+{
+	switch (access) {
+	case ACCESS_WRITE:
+		return (prot & (PAGE_READWRITE | PAGE_WRITECOPY |
+		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+	case ACCESS_EXECUTE:
+		return (prot & (PAGE_EXECUTE | PAGE_EXECUTE_READ |
+		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+	default:
+		return (prot & PAGE_NOACCESS) == 0;
+	}
 }
 
 /* One of our pages fired.  Returns FALSE on failure. */
@@ -188,9 +208,16 @@ main(int argc, char *argv[])
 	while (ok && run_next(&r) > 0) {
 		status = session_default_status(&r.s);
 		er = session_exception(&r.s);
-		if (er != NULL && er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION &&
-		    er->NumberParameters >= 2 &&
-		    (pg = guard_page_at(&r.bp, (addr_t)er->ExceptionInformation[1]))) {
+		if (er != NULL && er->NumberParameters >= 2 &&
+		    (pg = guard_page_at(&r.bp, (addr_t)er->ExceptionInformation[1])) &&
+		    (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION ||
+		    /*
+		     * Two threads at the guard at once: under Wine the second
+		     * may see an access violation.  If the page's own
+		     * protection allows the access, it was our guard.
+		     */
+		    (er->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
+		    allows(pg->protect, er->ExceptionInformation[0])))) {
 			ok = on_guard(&r, pg, er, want);
 			status = DBG_CONTINUE;	/* retry the instruction */
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&

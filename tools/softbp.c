@@ -122,7 +122,9 @@ print_printf_call(struct run *r, const union context *c)
  * thread may have executed the same INT3 just before the first hit took
  * the byte out; its event comes late, with the byte already restored and
  * the first thread stepping.  It is still our breakpoint and still a hit:
- * rewind it too, but leave the re-arming to the thread already stepping.
+ * rewind it too, and let it step past with the first before the byte goes
+ * back (or, held until then, it would meet the INT3 again: a hit counted
+ * twice).
  */
 static BOOL
 on_hit(struct run *r, struct softbp *bp)
@@ -166,8 +168,8 @@ on_hit(struct run *r, struct softbp *bp)
 	if (show_regs)
 		cpu_print(stdout, cpu, &c, REG_GENERAL);
 	fflush(stdout);
-	/* Persistent: run this one instruction with TF set, then re-arm. */
-	if (!late && !bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))
+	/* Persistent, or late: run this one instruction with TF, then re-arm. */
+	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits)))
 		return step_begin(&r->bp, tid, STEP_SOFT, bp);
 	return TRUE;
 }
