@@ -73,6 +73,7 @@ struct stepper {
 	unsigned long steps;
 	struct softbp *rearm;	/* a breakpoint taken out under our thread */
 	enum stop last;		/* the stop now pending */
+	int expect_step;	/* we set TF (or a slot): a single-step is ours */
 	struct frame frames[256];
 	int nframes;
 	/*
@@ -235,9 +236,14 @@ resume(struct stepper *st, DWORD status)
 				st->tid = t->tid;
 				return st->last = STOP_BREAK;
 			}
+			/*
+			 * A single-step we did not ask for is the target's
+			 * own (a program may set TF itself): it gets it.
+			 */
 			if (s->ev.dwThreadId == st->tid)
 				return st->last = is_single_step_code(
-				    er->ExceptionCode) ? STOP_STEP : STOP_EXCEPTION;
+				    er->ExceptionCode) && st->expect_step ?
+				    STOP_STEP : STOP_EXCEPTION;
 		}
 		if (!session_continue(s, session_default_status(s)))
 			return STOP_INTERRUPT;
@@ -304,7 +310,10 @@ step_into(struct stepper *st, int quiet)
 		warn("SetThreadContext(tid %lu)", st->tid);
 		return STOP_INTERRUPT;
 	}
-	if ((why = resume(st, DBG_CONTINUE)) != STOP_STEP)
+	st->expect_step = 1;
+	why = resume(st, DBG_CONTINUE);
+	st->expect_step = 0;
+	if (why != STOP_STEP)
 		return why;
 	if (quiet < 2)
 		st->steps++;
@@ -380,7 +389,9 @@ run_to(struct stepper *st, addr_t target, addr_t sp_min)
 		if (hw == NULL && soft_insert(&st->r.bp, target, 1,
 		    "step target") == NULL)
 			return STOP_INTERRUPT;
+		st->expect_step = hw != NULL;
 		why = resume(st, DBG_CONTINUE);
+		st->expect_step = 0;
 		/* Our slot reports as a single-step; our INT3 as a break. */
 		if (why != (hw != NULL ? STOP_STEP : STOP_BREAK))
 			break;
