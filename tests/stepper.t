@@ -112,6 +112,19 @@ done
 is "$(bytes "$pid" "$B" 16)" "$before" "bad input leaves the target alone"
 stop "$pid"
 
+# A program that sets TF itself keeps its own single-step exceptions.
+start x64 tf_self
+steps x64 "$pid" 'b tf_self!marker' c c c q
+is "$(grep -c '^breakpoint: tid [0-9]* at tf_self!marker' "$tmp/stdout")" 3 "tf_self: c stops at marker each round"
+is "$(grep -c "^tid [0-9]*: EXCEPTION_SINGLE_STEP (0x80000004) at tf_self!main+0x[0-9a-f]*; it goes to the target's own handlers$" "$tmp/stdout")" 3 \
+    "tf_self: its own single-steps are named and passed on"
+wait_for "$out" 'round [0-9]+ caught'
+sleep 0.5
+last=$(grep '^round' "$out" | tail -n 1 | tr -d '\r')
+is "$(echo "$last" | awk '{ print $2 }')" "$(echo "$last" | awk '{ print $4 }')" \
+    "tf_self: every single-step it raised reached its own handler ($last)"
+stop "$pid"
+
 # The target exits while we run.
 printf 'c\n' > "$tmp/cmds"
 timeout 60 $RUN build/x86/stepper.exe -- build/x86/printf_loop.exe -n 2 < "$tmp/cmds" > "$tmp/stdout" 2>&1

@@ -653,12 +653,13 @@ interactive(struct stepper *st)
 		fflush(st->out);
 		if (quit || why == STOP_GONE || why == STOP_INTERRUPT)
 			return TRUE;
-		if (why == STOP_EXCEPTION) {
-			/* Let the target handle it and wait for our next stop. */
-			if ((why = resume(st, status_of(why))) != STOP_STEP &&
-			    why != STOP_BREAK)
-				return TRUE;
+		/* Not ours: the target's handlers get it; on to our next stop. */
+		while (why == STOP_EXCEPTION) {
+			why = resume(st, DBG_EXCEPTION_NOT_HANDLED);
+			report(st, why);
 		}
+		if (why == STOP_GONE || why == STOP_INTERRUPT)
+			return TRUE;
 		if (why == STOP_STEP && !load_regs(st))
 			return FALSE;
 	}
