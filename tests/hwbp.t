@@ -29,17 +29,15 @@ for combo in $COMBOS; do
 	start "$a" counter
 	wait_for "$out" '^tick 1'	# attach to a program in its steady loop
 	C=$(field counter "$first") W=$(field write "$first") R=$(field read "$first")
+	base=$(field base "$first")
 	tool "$t" hwbp -n 3 "$pid" w4 "$C"
 	is "$(grep -c "^hit [0-9]*  tid [0-9]*  DR0 (write, 4 bytes) at counter+0x" "$tmp/stdout")" 3 \
 	    "$combo: 3 write hits on the counter"
 	is "$(grep -c "^    counter+0x[0-9a-f]*: mov .*<- already run: a data breakpoint fires after the access$" "$tmp/stdout")" 3 \
 	    "$combo: each names the instruction, already run"
-	wo=$(printf '0x%x' $((W - $(printf '%d' "$(field counter "$first")") + $(printf '%d' "$C") - $(printf '%d' "$C"))))
-	is "$(sed -n 's/^    counter+\(0x[0-9a-f]*\): mov .*/\1/p' "$tmp/stdout" | sort -u | wc -l)" 1 \
-	    "$combo: always the same instruction"
-	# counter+OFF is the write= address the target printed.
-	base=$(( $(printf '%d' "$W") - $(printf '%d' "$(sed -n 's/^    counter+\(0x[0-9a-f]*\): mov .*/\1/p' "$tmp/stdout" | head -n 1)") ))
-	off_w=$(sed -n 's/^    counter+\(0x[0-9a-f]*\): mov .*/\1/p' "$tmp/stdout" | head -n 1)
+	# Every hit names counter+OFF, the write= address the target printed.
+	is "$(sed -n 's/^    counter+\(0x[0-9a-f]*\): mov .*/\1/p' "$tmp/stdout" | sort -u)" \
+	    "$(printf '0x%x' $((W - base)))" "$combo: always counter's write= instruction"
 	like "$tmp/stdout" "^DR0 = counter\\+0x[0-9a-f]+ \\($C\\), write, 4 bytes, value " "$combo: DR0 holds the counter's address"
 	is "$(grep -c '^    value 0x[0-9a-f]* (was 0x[0-9a-f]*)$' "$tmp/stdout")" 3 "$combo: each write changed the value"
 
