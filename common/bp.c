@@ -115,6 +115,26 @@ soft_remove(struct bpset *b, struct softbp *bp)
 	return TRUE;
 }
 
+BOOL
+soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
+{
+	const struct cpu *cpu = b->s->cpu;
+	struct thread *t = session_thread(b->s, tid);
+
+	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL)) {
+		warn("GetThreadContext(tid %lu)", tid);
+		return FALSE;
+	}
+	/* The INT3 has run: the IP is one past it.  Point it back. */
+	reg_set(cpu->ip, c, bp->addr);
+	if (!cpu->set(t->handle, c, REG_GENERAL)) {
+		warn("SetThreadContext(tid %lu)", tid);
+		return FALSE;
+	}
+	/* The original instruction must run, so the original byte goes back. */
+	return soft_remove(b, bp);
+}
+
 static BOOL
 soft_reinsert(struct bpset *b, struct softbp *bp)
 {
@@ -219,6 +239,32 @@ hw_unapply(struct bpset *b, HANDLE thread)
 	return hw_program(b, thread, 0, 1);
 }
 
+uint32_t
+hw_hit(struct bpset *b, DWORD tid, union context *c)
+{
+	const struct cpu *cpu = b->s->cpu;
+	struct thread *t = session_thread(b->s, tid);
+	uint32_t dr6, fired = 0;
+	int i;
+
+	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL | REG_DEBUG))
+		return 0;
+	dr6 = (uint32_t)reg_get(cpu->dr6, c);
+	for (i = 0; i < DR_SLOTS; i++)
+		if (b->hw[i].used && (dr6 & DR6_B(i))) {
+			fired |= DR6_B(i);
+			if (b->hw[i].rw == DR7_RW_EXECUTE)
+				reg_set(cpu->flags, c, reg_get(cpu->flags, c) |
+				    RESUME_FLAG);
+		}
+	if (fired == 0)
+		return 0;
+	reg_set(cpu->dr6, c, 0);
+	if (!cpu->set(t->handle, c, REG_GENERAL | REG_DEBUG))
+		warn("SetThreadContext(tid %lu)", tid);
+	return fired;
+}
+
 static DWORD
 page_size(void)
 {
@@ -240,6 +286,41 @@ guard_page_at(struct bpset *b, addr_t a)
 		if (a - b->guard->pages[i].base < ps)
 			return &b->guard->pages[i];
 	return NULL;
+}
+
+/*
+ * Whether a page with protection prot lets an access of this kind
+ * (ExceptionInformation[0]) through.
+ */
+static int
+allows(DWORD prot, ULONG_PTR access)
+{
+	switch (access) {
+	case ACCESS_WRITE:
+		return (prot & (PAGE_READWRITE | PAGE_WRITECOPY |
+		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+	case ACCESS_EXECUTE:
+		return (prot & (PAGE_EXECUTE | PAGE_EXECUTE_READ |
+		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+	default:
+		return (prot & PAGE_NOACCESS) == 0;
+	}
+}
+
+struct guardpage *
+guard_hit(struct bpset *b, const EXCEPTION_RECORD *er)
+{
+	struct guardpage *pg;
+
+	if (er == NULL || er->NumberParameters < 2 ||
+	    (pg = guard_page_at(b, (addr_t)er->ExceptionInformation[1])) == NULL)
+		return NULL;
+	if (er->ExceptionCode != STATUS_GUARD_PAGE_VIOLATION &&
+	    (er->ExceptionCode != EXCEPTION_ACCESS_VIOLATION ||
+	    !allows(pg->protect, er->ExceptionInformation[0])))
+		return NULL;
+	pg->armed = 0;
+	return pg;
 }
 
 BOOL
@@ -361,39 +442,6 @@ out:
 	return ok;
 }
 
-/* Suspend every thread of the session but keep; their ids go to *ids. */
-static size_t
-suspend_others(struct session *s, DWORD keep, DWORD **ids)
-{
-	size_t i, n = 0;
-
-	if ((*ids = calloc(s->nthreads + 1, sizeof(**ids))) == NULL)
-		errx(EXIT_RUNTIME, "out of memory");
-	for (i = 0; i < s->nthreads; i++) {
-		if (s->threads[i].tid == keep)
-			continue;
-		if (SuspendThread(s->threads[i].handle) != (DWORD)-1)
-			(*ids)[n++] = s->threads[i].tid;
-		else if (WaitForSingleObject(s->threads[i].handle, 0) !=
-		    WAIT_OBJECT_0)	/* (a thread that has ended is no matter) */
-			warn("SuspendThread(tid %lu)", s->threads[i].tid);
-	}
-	return n;
-}
-
-static void
-resume(struct session *s, DWORD *ids, size_t n)
-{
-	struct thread *t;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((t = session_thread(s, ids[i])) != NULL &&
-		    ResumeThread(t->handle) == (DWORD)-1)
-			warn("ResumeThread(tid %lu)", ids[i]);
-	free(ids);
-}
-
 /* The index of tid among the steppers, or -1. */
 static int
 stepper_of(const struct bpset *b, DWORD tid)
@@ -432,8 +480,8 @@ step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what)
 		return FALSE;
 	b->steppers[b->nsteppers++] = (struct stepper_thread){ tid, why, what };
 	b->step_tid = tid;
-	if (b->nsteppers == 1)
-		b->nsuspended = suspend_others(b->s, tid, &b->suspended);
+	if (b->nsteppers == 1 && !b->naive)
+		b->nsuspended = session_suspend(b->s, tid, &b->suspended);
 	else
 		release(b, tid);	/* a latecomer: it steps too */
 	return TRUE;
@@ -457,7 +505,8 @@ step_end(struct bpset *b, DWORD tid)
 		bp_trap(b, t->handle, 0);
 	if (b->nsteppers > 0) {
 		/* Others still on their way past: hold it with the rest. */
-		if (t != NULL && SuspendThread(t->handle) != (DWORD)-1)
+		if (!b->naive && b->suspended != NULL && t != NULL &&
+		    SuspendThread(t->handle) != (DWORD)-1)
 			b->suspended[b->nsuspended++] = tid;
 		return TRUE;
 	}
@@ -467,10 +516,21 @@ step_end(struct bpset *b, DWORD tid)
 			ok &= soft_reinsert(b, b->soft[i]);
 	if (done.why == STEP_GUARD)
 		ok &= guard_arm(b, done.what);
-	resume(b->s, b->suspended, b->nsuspended);
+	session_resume(b->s, b->suspended, b->nsuspended);
 	b->suspended = NULL;
 	b->nsuspended = 0;
 	return ok;
+}
+
+size_t
+step_unblock(struct bpset *b)
+{
+	size_t n = b->nsuspended;
+
+	session_resume(b->s, b->suspended, b->nsuspended);
+	b->suspended = NULL;
+	b->nsuspended = 0;
+	return n;
 }
 
 /*
@@ -496,17 +556,22 @@ late_status(struct bpset *b)
 	    t != NULL && cpu->get(t->handle, &c, REG_GENERAL)) {
 		reg_set(cpu->ip, &c, at);	/* run the restored instruction */
 		cpu->set(t->handle, &c, REG_GENERAL);
+		b->late++;
 		return DBG_CONTINUE;
 	}
-	if (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION &&
-	    er->NumberParameters >= 2 &&
-	    guard_page_at(b, (addr_t)er->ExceptionInformation[1]) != NULL)
+	if (guard_hit(b, er) != NULL) {
+		at = (addr_t)er->ExceptionInformation[1];
+		if (at - b->guard->addr < b->guard->size)
+			b->late++;
 		return DBG_CONTINUE;	/* protection restored: retry */
+	}
 	if (is_single_step_code(er->ExceptionCode) && t != NULL &&
 	    cpu->get(t->handle, &c, REG_DEBUG) &&
 	    (b->s->ev.dwThreadId == b->step_tid ||
 	    stepper_of(b, b->s->ev.dwThreadId) >= 0 ||
 	    (reg_get(cpu->dr6, &c) & 0xfu) != 0)) {
+		if (reg_get(cpu->dr6, &c) & 0xfu)
+			b->late++;
 		reg_set(cpu->dr6, &c, 0);
 		cpu->set(t->handle, &c, REG_DEBUG);
 		return DBG_CONTINUE;
@@ -527,7 +592,7 @@ bp_cleanup(struct bpset *b)
 		goto done;
 	/* Between events the target runs: hold it still while we work. */
 	if (!s->pending)
-		nheld = suspend_others(s, 0, &held);
+		nheld = session_suspend(s, 0, &held);
 	for (i = 0; i < b->nsoft; i++)
 		ok &= soft_remove(b, b->soft[i]);
 	for (i = 0; i < DR_SLOTS; i++)
@@ -542,12 +607,12 @@ bp_cleanup(struct bpset *b)
 			if ((t = session_thread(s, b->steppers[i].tid)) != NULL)
 				ok &= bp_trap(b, t->handle, 0);
 		b->step_tid = b->steppers[0].tid;
-		resume(s, b->suspended, b->nsuspended);
+		session_resume(s, b->suspended, b->nsuspended);
 		b->suspended = NULL;
 		b->nsuspended = 0;
 	}
 	if (held != NULL)
-		resume(s, held, nheld);
+		session_resume(s, held, nheld);
 
 	/* Events already under way are ours to answer, as if still set. */
 	for (;;) {
@@ -562,4 +627,20 @@ done:
 	for (i = 0; i < DR_SLOTS; i++)
 		b->hw[i].used = 0;
 	return ok;
+}
+
+void
+bp_reset(struct bpset *b)
+{
+	struct session *s = b->s;
+	size_t i;
+
+	for (i = 0; i < b->nsoft; i++)
+		free(b->soft[i]);
+	free(b->soft);
+	if (b->guard != NULL)
+		free(b->guard->pages);
+	free(b->guard);
+	free(b->suspended);
+	bp_init(b, s);
 }

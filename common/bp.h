@@ -9,6 +9,11 @@
 
 #define INT3	0xCC
 
+/* ExceptionInformation[0] of an access fault: what the access was. */
+#define ACCESS_READ	0
+#define ACCESS_WRITE	1
+#define ACCESS_EXECUTE	8
+
 /* A software breakpoint: one byte of code swapped for INT3. */
 struct softbp {
 	addr_t addr;
@@ -74,6 +79,13 @@ struct bpset {
 	DWORD step_tid;			/* the last thread that stepped */
 	DWORD *suspended;		/* the other threads, held meanwhile */
 	size_t nsuspended;
+	/*
+	 * Naive re-arming, to show what goes wrong: the other threads are
+	 * not held while a thread steps past a breakpoint, so they can run
+	 * through the spot unseen.  Only bpcompare's race lab sets this.
+	 */
+	int naive;
+	unsigned long late;		/* hits answered by bp_cleanup() */
 };
 
 /* Start an empty set for session s. */
@@ -86,6 +98,14 @@ void bp_init(struct bpset *b, struct session *s);
  */
 struct softbp *soft_insert(struct bpset *b, addr_t a, int oneshot,
     const char *location);
+
+/*
+ * Thread tid reported our INT3 at bp: the INT3 has run, so point its IP
+ * back at bp->addr, and take the byte out so the real instruction can
+ * run.  *c receives the thread's registers as of the hit.  FALSE (after
+ * printing why) on failure.
+ */
+BOOL soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c);
 
 /* The software breakpoint at a, or NULL. */
 struct softbp *soft_at(struct bpset *b, addr_t a);
@@ -113,6 +133,15 @@ BOOL hw_apply(struct bpset *b, HANDLE thread);
 BOOL hw_unapply(struct bpset *b, HANDLE thread);
 
 /*
+ * A single-step exception arrived on tid: which of our slots fired, as a
+ * mask of DR6_B() bits, or 0 if none did (a trap-flag step).  For ours,
+ * clear DR6 (the CPU never does), and after an execute breakpoint set RF,
+ * so the instruction runs once without firing again.  *c receives the
+ * thread's registers as of the hit.
+ */
+uint32_t hw_hit(struct bpset *b, DWORD tid, union context *c);
+
+/*
  * Put PAGE_GUARD on every page of [a, a+size), recording each page's
  * protection first (VirtualQueryEx).  NULL (after printing why, naming
  * location) for memory that is not committed or cannot be changed; then
@@ -123,6 +152,15 @@ struct guardbp *guard_insert(struct bpset *b, addr_t a, size_t size,
 
 /* Our guard page that contains a, or NULL. */
 struct guardpage *guard_page_at(struct bpset *b, addr_t a);
+
+/*
+ * Whether the exception er is one of our guard pages firing; if so the
+ * page (its guard now gone: the system takes it off as it fires).
+ * Under Wine a second thread reaching the page at the same moment sees an
+ * access violation instead; that is ours too when the page's own
+ * protection allows the access.
+ */
+struct guardpage *guard_hit(struct bpset *b, const EXCEPTION_RECORD *er);
 
 /* Add PAGE_GUARD to one of our pages again (it is gone after a hit). */
 BOOL guard_arm(struct bpset *b, struct guardpage *pg);
@@ -152,6 +190,14 @@ BOOL step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what);
 BOOL step_end(struct bpset *b, DWORD tid);
 
 /*
+ * A stepping thread has not come back for a while: the target itself may
+ * hold it (a thread of its own suspended it, then was held by us).  Let
+ * the held threads go, so the target can free it; they may pass the
+ * breakpoint unseen meanwhile.  Returns how many were let go.
+ */
+size_t step_unblock(struct bpset *b);
+
+/*
  * Remove everything: every INT3 byte restored, our DR7 slots cleared on
  * every thread, every page's protection restored, TF cleared on a
  * stepping thread and held threads resumed.  Then take in the events
@@ -161,5 +207,8 @@ BOOL step_end(struct bpset *b, DWORD tid);
  * printing why) if something could not be restored.
  */
 BOOL bp_cleanup(struct bpset *b);
+
+/* After bp_cleanup(): forget every breakpoint, to start a new set. */
+void bp_reset(struct bpset *b);
 
 #endif

@@ -459,3 +459,35 @@ session_detach(struct session *s)
 	s->nthreads = s->capthreads = 0;
 	return ok;
 }
+
+size_t
+session_suspend(struct session *s, DWORD keep, DWORD **ids)
+{
+	size_t i, n = 0;
+
+	if ((*ids = calloc(s->nthreads + 1, sizeof(**ids))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < s->nthreads; i++) {
+		if (s->threads[i].tid == keep)
+			continue;
+		if (SuspendThread(s->threads[i].handle) != (DWORD)-1)
+			(*ids)[n++] = s->threads[i].tid;
+		else if (WaitForSingleObject(s->threads[i].handle, 0) !=
+		    WAIT_OBJECT_0)	/* (a thread that has ended is no matter) */
+			warn("SuspendThread(tid %lu)", s->threads[i].tid);
+	}
+	return n;
+}
+
+void
+session_resume(struct session *s, DWORD *ids, size_t n)
+{
+	struct thread *t;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((t = session_thread(s, ids[i])) != NULL &&
+		    ResumeThread(t->handle) == (DWORD)-1)
+			warn("ResumeThread(tid %lu)", ids[i]);
+	free(ids);
+}

@@ -81,6 +81,17 @@ BOOL session_detach(struct session *s);
 /* True once Ctrl-C or Ctrl-Break was pressed (session_open catches them). */
 int session_interrupted(void);
 
+/*
+ * Suspend every thread of the target except keep (0: none), for a moment
+ * of stillness while the debugger works without a pending event.  The
+ * ids of the threads suspended go to *ids (for session_resume()); returns
+ * their number.  A thread that has just ended is no matter.
+ */
+size_t session_suspend(struct session *s, DWORD keep, DWORD **ids);
+
+/* Resume the threads session_suspend() suspended, and free ids. */
+void session_resume(struct session *s, DWORD *ids, size_t n);
+
 /* The thread table entry for tid, or NULL. */
 struct thread *session_thread(struct session *s, DWORD tid);
 

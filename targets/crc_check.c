@@ -10,7 +10,8 @@
  *     hardware breakpoint shows there and nowhere else;
  *   - asks IsDebuggerPresent(), which reads PEB.BeingDebugged.
  * and prints a line whenever one of them changes.  A guard page changes
- * none of them.  checked() is exported, so "crc_check!checked" names it.
+ * none of them.  checked() is exported, so "crc_check!checked" names it,
+ * and so is the count of calls to it, "crc_check!calls".
  */
 #include <windows.h>
 #include <stdint.h>
@@ -18,13 +19,13 @@
 
 #define CHECKED_BYTES	16
 
-static volatile LONG calls;
+/* Calls to checked() so far, counted by the caller just before each. */
+__declspec(dllexport) volatile LONG calls;
 static HANDLE main_thread;
 
-__declspec(dllexport) __attribute__((noinline)) LONG
+__declspec(dllexport) __attribute__((noipa)) LONG
 checked(LONG x)
 {
-	calls++;
 	return x * 3 + 1;
 }
 
@@ -92,7 +93,7 @@ watcher(void *arg)
 int
 main(void)
 {
-	LONG x = 0;
+	volatile LONG x = 0;	/* volatile: every call must really happen */
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
@@ -102,6 +103,7 @@ main(void)
 	    (unsigned long)crc_of_checked());
 	CloseHandle(CreateThread(NULL, 0, watcher, NULL, 0, NULL));
 	for (;;) {
+		calls++;
 		x = checked(x) & 0xffff;
 		Sleep(100);
 	}

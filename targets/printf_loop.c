@@ -7,12 +7,16 @@
  * the loop calls.  Each line after it is one call, numbered from 1.  With
  * -n it exits after COUNT calls, with COUNT as its exit code; -d sets the
  * sleep between calls (default 100 ms); -o also sends each line to the
- * debugger with OutputDebugString.
+ * debugger with OutputDebugString.  The number of calls made so far is
+ * the exported variable "printf_loop!calls", counted just before each
+ * call, so a debugger can compare its hits with the program's own count.
  */
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+__declspec(dllexport) volatile unsigned long calls;
 
 int
 main(int argc, char *argv[])
@@ -41,6 +45,7 @@ main(int argc, char *argv[])
 	printf("pid=%lu printf=0x%llx\n", GetCurrentProcessId(),
 	    (unsigned long long)(uintptr_t)print);
 	for (i = 1; count == 0 || i <= count; i++) {
+		calls = i;
 		print("going...%lu\n", i);
 		if (ods) {
 			snprintf(line, sizeof(line), "going...%lu\n", i);

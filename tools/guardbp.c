@@ -17,11 +17,6 @@
 #include "err.h"
 #include "tool.h"
 
-/* ExceptionInformation[0] of an access fault: what the access was. */
-#define ACCESS_READ	0
-#define ACCESS_WRITE	1
-#define ACCESS_EXECUTE	8
-
 static const struct option longopts[] = {
 	{ "access", required_argument, NULL, 'a' },
 	{ "count", required_argument, NULL, 'n' },
@@ -93,25 +88,6 @@ warn_if_stack(struct run *r, addr_t a)
 		}
 }
 
-/*
- * Whether a page with protection prot lets an access of this kind
- * (ExceptionInformation[0]) through.
- */
-static int
-allows(DWORD prot, ULONG_PTR access)
-{
-	switch (access) {
-	case ACCESS_WRITE:
-		return (prot & (PAGE_READWRITE | PAGE_WRITECOPY |
-		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
-	case ACCESS_EXECUTE:
-		return (prot & (PAGE_EXECUTE | PAGE_EXECUTE_READ |
-		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
-	default:
-		return (prot & PAGE_NOACCESS) == 0;
-	}
-}
-
 /* One of our pages fired.  Returns FALSE on failure. */
 static BOOL
 on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
@@ -124,7 +100,6 @@ on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
 	char where[160], code[160], who[48];
 	struct insn in;
 
-	pg->armed = 0;		/* the system took the guard off as it fired */
 	if (at - g->addr < g->size && (want < 0 || (ULONG_PTR)want == access)) {
 		r->hits++;
 		g->hits++;
@@ -208,16 +183,7 @@ main(int argc, char *argv[])
 	while (ok && run_next(&r) > 0) {
 		status = session_default_status(&r.s);
 		er = session_exception(&r.s);
-		if (er != NULL && er->NumberParameters >= 2 &&
-		    (pg = guard_page_at(&r.bp, (addr_t)er->ExceptionInformation[1])) &&
-		    (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION ||
-		    /*
-		     * Two threads at the guard at once: under Wine the second
-		     * may see an access violation.  If the page's own
-		     * protection allows the access, it was our guard.
-		     */
-		    (er->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
-		    allows(pg->protect, er->ExceptionInformation[0])))) {
+		if ((pg = guard_hit(&r.bp, er)) != NULL) {
 			ok = on_guard(&r, pg, er, want);
 			status = DBG_CONTINUE;	/* retry the instruction */
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&

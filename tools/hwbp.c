@@ -102,37 +102,22 @@ on_hit(struct run *r, int i, const union context *c)
 }
 
 /*
- * A single-step exception: ours if DR6 names one of our slots.  Report it,
- * clear DR6 (the CPU never does), and after an execute breakpoint set RF
- * so the instruction can run once without firing again.
+ * A single-step exception: ours if DR6 names one of our slots (hw_hit()
+ * clears DR6, and sets RF after an execute breakpoint so the instruction
+ * can run).  Report each slot that fired.
  */
 static BOOL
 on_single_step(struct run *r)
 {
-	const struct cpu *cpu = r->s.cpu;
-	struct thread *t = session_thread(&r->s, r->s.ev.dwThreadId);
 	union context c;
-	uint32_t dr6, fired = 0;
+	uint32_t fired;
 	int i;
 
-	if (t == NULL || !cpu->get(t->handle, &c, REG_GENERAL | REG_DEBUG))
-		return FALSE;
-	dr6 = (uint32_t)reg_get(cpu->dr6, &c);
-	for (i = 0; i < DR_SLOTS; i++)
-		if (r->bp.hw[i].used && (dr6 & DR6_B(i)))
-			fired |= DR6_B(i);
-	if (fired == 0)
+	if ((fired = hw_hit(&r->bp, r->s.ev.dwThreadId, &c)) == 0)
 		return FALSE;
 	for (i = 0; i < DR_SLOTS; i++)
-		if (fired & DR6_B(i)) {
+		if (fired & DR6_B(i))
 			on_hit(r, i, &c);
-			if (r->bp.hw[i].rw == DR7_RW_EXECUTE)
-				reg_set(cpu->flags, &c,
-				    reg_get(cpu->flags, &c) | RESUME_FLAG);
-		}
-	reg_set(cpu->dr6, &c, 0);
-	if (!cpu->set(t->handle, &c, REG_GENERAL | REG_DEBUG))
-		warn("SetThreadContext(tid %lu)", t->tid);
 	fflush(stdout);
 	return TRUE;
 }

@@ -129,9 +129,7 @@ print_printf_call(struct run *r, const union context *c)
 static BOOL
 on_hit(struct run *r, struct softbp *bp)
 {
-	const struct cpu *cpu = r->s.cpu;
 	DWORD tid = r->s.ev.dwThreadId;
-	struct thread *t = session_thread(&r->s, tid);
 	unsigned char code[16];
 	char where[160], who[48];
 	const char *name;
@@ -139,18 +137,8 @@ on_hit(struct run *r, struct softbp *bp)
 	struct insn in;
 	union context c;
 
-	if (t == NULL || !cpu->get(t->handle, &c, REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", tid);
-		return FALSE;
-	}
-	/* The INT3 has run: the IP is one past it.  Point it back. */
-	reg_set(cpu->ip, &c, bp->addr);
-	if (!cpu->set(t->handle, &c, REG_GENERAL)) {
-		warn("SetThreadContext(tid %lu)", tid);
-		return FALSE;
-	}
-	/* The original instruction must run, so the original byte goes back. */
-	if (!soft_remove(&r->bp, bp))
+	/* Point the IP back at the INT3 and put the original byte back. */
+	if (!soft_hit(&r->bp, bp, tid, &c))
 		return FALSE;
 	r->hits++;
 	bp->hits++;
@@ -166,7 +154,7 @@ on_hit(struct run *r, struct softbp *bp)
 	if (name != NULL && strcmp(name, "printf") == 0)
 		print_printf_call(r, &c);
 	if (show_regs)
-		cpu_print(stdout, cpu, &c, REG_GENERAL);
+		cpu_print(stdout, r->s.cpu, &c, REG_GENERAL);
 	fflush(stdout);
 	/* Persistent, or late: run this one instruction with TF, then re-arm. */
 	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits)))

@@ -1,0 +1,168 @@
+#!/bin/sh
+# bpcompare: each kind's hits against the target's own count of calls,
+# events per hit, what each kind leaves for the target to see (and what
+# crc_check does see), data mode, the race lab, nothing left behind, and
+# bad input.
+. "$(dirname "$0")/lib.sh"
+
+# kind_line KIND: the line bpcompare printed when KIND was done.
+kind_line() { grep "^$1: [0-9]* hits*, " "$tmp/stdout"; }
+hits_of() { kind_line "$1" | sed 's/^[^:]*: \([0-9]*\) hit.*/\1/'; }
+# The target's count as the window opened and closed.
+count0() { kind_line "$1" | sed 's/.*count went \([0-9]*\) -> .*/\1/'; }
+count1() { kind_line "$1" | sed 's/.*count went [0-9]* -> \([0-9]*\);.*/\1/'; }
+# row TITLE: the table's row for a kind, its spacing squeezed.
+row() { grep "^$1 " "$tmp/stdout" | tr -s ' '; }
+
+for combo in $COMBOS; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" printf_loop -d 1
+	P=$(field printf "$first")
+	before=$(bytes "$pid" "$P" 16)
+	prot_before=$(prot "$pid" "$P")
+
+	tool "$t" bpcompare -n 40 --count 'printf_loop!calls' "$pid" 'msvcrt!printf'
+	is "$rc" 0 "$combo: bpcompare exits 0"
+	like "$tmp/stdout" "^location: msvcrt!printf \\($P\\); each kind runs for 40 hits or 5 s" \
+	    "$combo: the location resolves to the printf the target calls"
+	like "$tmp/stdout" '^floor: [0-9]+ single-steps of tid [0-9]+, median [0-9.]+ us per debug event$' \
+	    "$combo: the floor is measured"
+	for k in int3 hw guard; do
+		h=$(hits_of $k) c0=$(count0 $k) c1=$(count1 $k)
+		ok "$combo: $k: at least 40 hits ($h)" [ "${h:-0}" -ge 40 ]
+		is "$h" "$((c1 - c0))" "$combo: $k: hits = the target's own count of calls in the window ($c0 -> $c1)"
+		wait_for "$out" "^going\\.\\.\\.$c1"
+		ok "$combo: $k: the target printed call $c1 itself" grep -q "^going\\.\\.\\.$c1" "$out"
+	done
+	like "$tmp/stdout" '^INT3, persistent +[0-9]+ +2\.00 +[0-9.]+ +0 +1 +0/4 +any +code bytes +[0-9]+ +0$' \
+	    "$combo: INT3: two events a hit, one byte changed, no slot, seen in the code, none missed"
+	like "$tmp/stdout" '^hardware execute +[0-9]+ +1\.00 +[0-9.]+ +0 +0 +1/4 +4 +DR7 +[0-9]+ +0$' \
+	    "$combo: hardware: one event a hit, no byte, one slot of 4, seen in DR7, none missed"
+	like "$tmp/stdout" '^guard page, execute +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +0 +0/4 +any +PAGE_GUARD +[0-9]+ +0$' \
+	    "$combo: guard page: no byte, no slot, seen as PAGE_GUARD, none missed"
+	ev=$(row 'guard page, execute' | cut -d' ' -f5)
+	ok "$combo: guard page: at least two events a hit ($ev)" awk "BEGIN { exit !($ev >= 2) }"
+	like "$tmp/stdout" '^  int3     \|#+ +[0-9.]+$' "$combo: the chart has a bar for int3"
+	like "$tmp/stdout" "^[0-9]+ hits; every kind measured; breakpoints removed, detached" "$combo: summary"
+	is "$(bytes "$pid" "$P" 16)" "$before" "$combo: printf's bytes are as before"
+	is "$(dr7s "$pid")" "0 " "$combo: DR7 is clear in every thread"
+	is "$(prot "$pid" "$P")" "$prot_before" "$combo: printf's page has its protection back"
+	ok "$combo: the target keeps printing" grows "$out"
+	stop "$pid"
+done
+
+# --csv: the same table; floor first, then one row per kind.
+start x64 printf_loop -d 1
+tool x64 bpcompare -n 20 --csv --count 'printf_loop!calls' "$pid" 'msvcrt!printf'
+is "$(grep -c '^[a-z0-9]*,' "$tmp/stdout")" 5 "--csv: a header and four rows"
+like "$tmp/stdout" '^kind,hits,events,events_per_hit,us_per_hit,false_hits,bytes_changed,hw_slots,at_once,seen_by,target_count,missed$' \
+    "--csv: the header"
+like "$tmp/stdout" '^int3,[0-9]+,[0-9]+,2\.00,[0-9.]+,0,1,0,any,code bytes,[0-9]+,0$' "--csv: the int3 row"
+unlike "$tmp/stdout" '^us per hit' "--csv: no chart"
+stop "$pid"
+
+# What the target sees: crc_check checks its own code, its debug
+# registers and PEB.BeingDebugged once a second.  Each kind alone, and
+# the target inspected after each.
+start x64 crc_check
+C=$(field checked "$first")
+code=$(bytes "$pid" "$C" 16)
+cprot=$(prot "$pid" "$C")
+tool x64 bpcompare -k int3 -n 1000 -s 3 "$pid" 'crc_check!checked'
+like "$tmp/stdout" '^int3: [0-9]+ hits' "crc_check: int3 ran alone"
+unlike "$tmp/stdout" '^(hw|guard): ' "crc_check: -k int3 runs only int3"
+wait_for "$out" 'crc of checked\(\) changed: .* -> '"$(field crc "$first")"
+like "$out" "crc of checked\\(\\) changed: $(field crc "$first") -> " "crc_check notices the INT3 in its code"
+like "$out" "crc of checked\\(\\) changed: .* -> $(field crc "$first")" "and notices it go"
+is "$(bytes "$pid" "$C" 16)" "$code" "after int3: checked() is as before"
+: > "$out"
+tool x64 bpcompare -k hw -n 1000 -s 3 "$pid" 'crc_check!checked'
+wait_for "$out" 'dr7=0$'
+like "$out" "^debug registers changed: dr0=$(echo "$C" | sed 's/^0x//') .*\\(a hardware breakpoint\\)$" \
+    "crc_check notices the hardware breakpoint in its debug registers"
+unlike "$out" 'crc of checked' "but not in its code"
+is "$(dr7s "$pid")" "0 " "after hw: DR7 is clear in every thread"
+: > "$out"
+tool x64 bpcompare -k guard -n 1000 -s 3 "$pid" 'crc_check!checked'
+like "$tmp/stdout" '^guard page, execute +[0-9]+ .* [1-9][0-9]* +0 +0/4' \
+    "crc_check: its own checksum reads of the page are false hits"
+sleep 1.2
+unlike "$out" 'crc of checked|debug registers changed' "crc_check notices nothing of the guard page"
+is "$(prot "$pid" "$C")" "$cprot" "after guard: the page has its protection back"
+ok "crc_check keeps running" running "$pid"
+stop "$pid"
+
+# --data on counter: a write watch sees each write; read/write sees the
+# read and the write of each tick; the guard page sees them both, and the
+# neighbour on the same page as false hits.
+for combo in $COMBOS; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" counter
+	C=$(field counter "$first")
+	tool "$t" bpcompare --data -n 6 --count "$C" "$pid" "$C"
+	is "$rc" 0 "$combo: --data exits 0"
+	h=$(hits_of w4) d=$(($(count1 w4) - $(count0 w4)))
+	is "$h" "$d" "$combo: w4: one hit per write the counter made ($d)"
+	for k in rw4 guard; do
+		h=$(hits_of $k) d=$(($(count1 $k) - $(count0 $k)))
+		ok "$combo: $k: a read and a write a tick ($h hits, $d ticks)" \
+		    [ "$h" -ge $((2 * d)) -a "$h" -le $((2 * d + 1)) ]
+	done
+	like "$tmp/stdout" '^guard page, any access +[0-9]+ +[0-9.]+ +[0-9.]+ +[1-9][0-9]* ' \
+	    "$combo: guard: the neighbour's accesses are false hits"
+	is "$(dr7s "$pid")" "0 " "$combo: --data: DR7 clear"
+	ok "$combo: counter keeps ticking" grows "$out"
+	stop "$pid"
+done
+
+# The race lab: four threads through one INT3.  Letting the others run
+# while one steps past misses calls; holding them misses none.
+for combo in x64:x64 x64:x86; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" race
+	W=$(field work "$first")
+	before=$(bytes "$pid" "$W" 8)
+	tool "$t" bpcompare --race -n 300 -s 3 --count 'race!calls' "$pid" 'race!work'
+	is "$rc" 0 "$combo: --race exits 0"
+	h=$(hits_of naive) d=$(($(count1 naive) - $(count0 naive)))
+	ok "$combo: naive re-arming misses calls ($h hits of $d)" [ "$h" -lt "$d" ]
+	h=$(hits_of suspend) d=$(($(count1 suspend) - $(count0 suspend)))
+	is "$h" "$d" "$combo: with the others held, every call is a hit"
+	if [ -n "$RUN" ]; then
+		like "$tmp/stdout" '^hw: skipped: under Wine 8' "$combo: hw is skipped under Wine, and says why"
+	else
+		h=$(hits_of hw) d=$(($(count1 hw) - $(count0 hw)))
+		is "$h" "$d" "$combo: a hardware breakpoint misses none"
+	fi
+	is "$(bytes "$pid" "$W" 8)" "$before" "$combo: work() is intact"
+	ok "$combo: race keeps running" grows "$out"
+	stop "$pid"
+done
+
+# Bad input: one line, and the target untouched.
+start x64 counter
+C=$(field counter "$first")
+tool x64 bpcompare "$pid" "$C"
+is "$rc" 1 "code mode on a variable: exit 1"
+like "$tmp/stderr" "^bpcompare: $C: $C is not code: its page is not executable \\(protection 0x[0-9a-f]+\\); for a variable, use --data$" \
+    "code mode on a variable: says so"
+ok "code mode on a variable: one line" one_line "$tmp/stderr"
+tool x64 bpcompare --data "$pid" 0x10
+is "$rc" 1 "unmapped data address: exit 1"
+is "$(cat "$tmp/stderr")" "bpcompare: 0x10: 0x10 is not mapped in pid $pid" "unmapped data address: says so"
+tool x64 bpcompare --race "$pid" 'counter!main'
+is "$rc" 2 "--race without --count: exit 2"
+like "$tmp/stderr" '^bpcompare: --race needs --count' "--race without --count: says why"
+tool x64 bpcompare -k int3,nope "$pid" 'kernel32!Sleep'
+is "$rc" 2 "-k with an unknown kind: exit 2"
+like "$tmp/stderr" '^bpcompare: -k: "nope" is not a kind here; use int3, hw or guard$' "-k: names the kinds"
+tool x64 bpcompare -n 0 "$pid" 'kernel32!Sleep'
+is "$rc" 2 "-n 0: exit 2"
+tool x64 bpcompare --count 0x10 "$pid" 'kernel32!Sleep'
+is "$rc" 1 "--count at an unmapped address: exit 1"
+like "$tmp/stderr" '^bpcompare: --count 0x10: ReadProcessMemory\(0x10\): ' "--count: names the API"
+is "$(dr7s "$pid")" "0 " "after bad input: DR7 clear"
+ok "counter keeps ticking after bad input" grows "$out"
+stop "$pid"
+
+done_testing

@@ -1,0 +1,756 @@
+/*
+ * bpcompare: the three kinds of breakpoint, measured on one target.
+ *
+ * Lesson 08.  Put each kind of breakpoint on the same location in turn,
+ * let the target run through it, and measure what each one costs: debug
+ * events per hit (an INT3 takes two, the hit and the single-step that
+ * puts the byte back; a debug register takes one; a guard page takes two
+ * for every access to its page, wanted or not), wall time per hit, and
+ * what each leaves for the target to see.  The floor is one bare debug
+ * event, a single-step, measured on the same target in the same run.
+ *
+ * The race lab (--race) runs several threads through the same INT3 and
+ * counts the calls each way of re-arming misses, against the target's
+ * own count of its calls.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "err.h"
+#include "mem.h"
+#include "target.h"
+#include "tool.h"
+
+enum mech { SOFT, HW, GUARD };
+
+/* One kind of breakpoint, as this tool sets it. */
+struct kind {
+	const char *name;	/* for -k and the chart */
+	const char *title;	/* for the table */
+	enum mech mech;
+	enum dr7_rw rw;		/* HW: what fires it */
+	unsigned len;		/* bytes watched */
+	int naive;		/* SOFT: let the other threads run meanwhile */
+	const char *at_once;	/* how many of this kind can exist at once */
+};
+
+static const struct kind code_kinds[] = {
+	{ "int3", "INT3, persistent", SOFT, 0, 1, 0, "any" },
+	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4" },
+	{ "guard", "guard page, execute", GUARD, 0, 1, 0, "any" },
+	{ NULL },
+};
+
+static const struct kind data_kinds[] = {
+	{ "w4", "hardware write", HW, DR7_RW_WRITE, 4, 0, "4" },
+	{ "rw4", "hardware read/write", HW, DR7_RW_READWRITE, 4, 0, "4" },
+	{ "guard", "guard page, any access", GUARD, 0, 4, 0, "any" },
+	{ NULL },
+};
+
+static const struct kind race_kinds[] = {
+	{ "naive", "INT3, naive re-arm", SOFT, 0, 1, 1, "any" },
+	{ "suspend", "INT3, others held", SOFT, 0, 1, 0, "any" },
+	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4" },
+	{ NULL },
+};
+
+/* What one kind's run measured. */
+struct result {
+	const struct kind *k;
+	unsigned long hits, false_hits, events, late;
+	unsigned long unblocked;	/* times held threads were let go */
+	DWORD hit_tid;		/* the thread of the last guard-page hit */
+	double us;		/* the window's wall time */
+	int bytes;		/* bytes of code that differed while armed */
+	int slots;		/* debug-register slots DR7 had enabled */
+	int guarded;		/* VirtualQueryEx showed PAGE_GUARD */
+	uint32_t c0, c1;	/* the target's own count, armed and removed */
+};
+
+/* The floor: single-step round trips of one thread. */
+#define FLOOR_STEPS	301
+#define FLOOR_LIMIT	3000	/* ms */
+
+/* How long a single-step may take before the held threads are let go. */
+#define STEP_WAIT	200	/* ms */
+
+static struct {
+	int data, race, csv, counted;
+	addr_t loc, count;
+	unsigned char orig[16];	/* the bytes at loc before anything */
+	DWORD floor_tid;	/* a single-step of ours may still come */
+	DWORD status;		/* how to continue the event left pending */
+} opt;
+
+static const struct option longopts[] = {
+	{ "count", required_argument, NULL, 'c' },
+	{ "csv", no_argument, NULL, 'C' },
+	{ "data", no_argument, NULL, 'd' },
+	{ "kinds", required_argument, NULL, 'k' },
+	{ "hits", required_argument, NULL, 'n' },
+	{ "race", no_argument, NULL, 'R' },
+	{ "seconds", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: bpcompare [options] pid|name location\n"
+	    "       bpcompare --data [options] pid|name address\n"
+	    "       bpcompare --race --count address [options] pid|name location\n"
+	    "       (or location/address -- program [args], to start one)\n"
+	    "  -n hits     per kind, stop after this many hits (default 1000)\n"
+	    "  -s seconds  per kind, stop after this long (default 5)\n"
+	    "  -k kinds    only these, e.g. int3,hw (code: int3 hw guard;\n"
+	    "              --data: w4 rw4 guard; --race: naive suspend hw)\n"
+	    "  --count address  a 32-bit count of calls the target keeps,\n"
+	    "              to check the hits against (e.g. printf_loop!calls)\n"
+	    "  --csv       print the table as CSV, without the chart\n");
+	exit(status);
+}
+
+static double
+now_us(void)
+{
+	static LARGE_INTEGER freq;
+	LARGE_INTEGER t;
+
+	if (freq.QuadPart == 0)
+		QueryPerformanceFrequency(&freq);
+	QueryPerformanceCounter(&t);
+	return (double)t.QuadPart * 1e6 / (double)freq.QuadPart;
+}
+
+static double
+median(double *v, size_t n)
+{
+	size_t i, j;
+	double t;
+
+	for (i = 1; i < n; i++)		/* insertion sort: n is small */
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--)
+			t = v[j], v[j] = v[j - 1], v[j - 1] = t;
+	return n == 0 ? 0 : v[n / 2];
+}
+
+/* The target's own count, read while it stands still. */
+static uint32_t
+target_count(struct run *r)
+{
+	uint32_t v = 0;
+
+	if (opt.counted)
+		mem_read(r->s.process, opt.count, &v, sizeof(v));
+	return v;
+}
+
+/*
+ * The floor: set the trap flag on the target's first thread and time
+ * each round trip, ContinueDebugEvent to the single-step's arrival, with
+ * nothing else to do.  The median, as a step into a system call waits
+ * for that call.  Starts and ends with an event pending; returns the
+ * median in us, or 0 if the thread did not run.
+ */
+static double
+floor_measure(struct run *r, size_t *n)
+{
+	struct session *s = &r->s;
+	HANDLE thread = s->threads[0].handle;
+	DWORD tid = s->threads[0].tid, t0 = GetTickCount();
+	const EXCEPTION_RECORD *er;
+	double v[FLOOR_STEPS], sent;
+	DWORD status = session_default_status(s);
+	int rc;
+
+	*n = 0;
+	if (!bp_trap(&r->bp, thread, 1))
+		return 0;
+	opt.floor_tid = tid;
+	for (;;) {
+		sent = now_us();
+		if (!session_continue(s, status))
+			return 0;
+		if ((rc = session_wait(s, 1000)) < 0)
+			return 0;
+		if (rc == 0) {
+			if (session_interrupted() ||
+			    GetTickCount() - t0 > FLOOR_LIMIT)
+				break;
+			continue;
+		}
+		status = session_default_status(s);
+		er = session_exception(s);
+		if (s->ev.dwThreadId != tid || er == NULL ||
+		    !is_single_step_code(er->ExceptionCode))
+			continue;	/* not ours */
+		opt.floor_tid = 0;
+		status = DBG_CONTINUE;
+		v[(*n)++] = now_us() - sent;
+		if (*n == FLOOR_STEPS || GetTickCount() - t0 > FLOOR_LIMIT) {
+			opt.status = DBG_CONTINUE;	/* left pending */
+			return median(v, *n);
+		}
+		if (!bp_trap(&r->bp, thread, 1))
+			return 0;
+		opt.floor_tid = tid;
+	}
+	/* The thread slept through it: take the flag off again. */
+	bp_trap(&r->bp, thread, 0);
+	return *n > 0 ? median(v, *n) : 0;
+}
+
+/* Put kind k's breakpoint in; FALSE after saying why. */
+static BOOL
+arm(struct run *r, const struct kind *k)
+{
+	size_t i;
+
+	r->bp.naive = k->naive;
+	switch (k->mech) {
+	case SOFT:
+		return soft_insert(&r->bp, opt.loc, 0, "location") != NULL;
+	case HW:
+		r->bp.hw[0] = (struct hwbp){ .used = 1, .addr = opt.loc,
+		    .rw = k->rw, .len = k->len };
+		for (i = 0; i < r->s.nthreads; i++)
+			if (!hw_apply(&r->bp, r->s.threads[i].handle))
+				return FALSE;
+		return TRUE;
+	case GUARD:
+		return guard_insert(&r->bp, opt.loc, k->len, "location") != NULL;
+	}
+	return FALSE;
+}
+
+/*
+ * Look at the armed breakpoint the way the target could: its own code
+ * bytes (a checksum), its debug registers, its page protections.
+ */
+static void
+inspect(struct run *r, struct result *res)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	unsigned char now[sizeof(opt.orig)];
+	union context c;
+	uint32_t dr7;
+	size_t i;
+
+	if (!opt.data && mem_read(r->s.process, opt.loc, now, sizeof(now)))
+		for (i = 0; i < sizeof(now); i++)
+			res->bytes += now[i] != opt.orig[i];
+	if (r->s.cpu->get(r->s.threads[0].handle, &c, REG_DEBUG)) {
+		dr7 = (uint32_t)reg_get(r->s.cpu->dr7, &c);
+		for (i = 0; i < DR_SLOTS; i++)
+			res->slots += (dr7 >> (2 * i) & 3) != 0;
+	}
+	if (VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)opt.loc, &mbi,
+	    sizeof(mbi)) && (mbi.Protect & PAGE_GUARD))
+		res->guarded = 1;
+}
+
+/* Whether a guard-page access is a hit: the watched bytes, the right way. */
+static int
+guard_wanted(struct run *r, const EXCEPTION_RECORD *er)
+{
+	addr_t at = (addr_t)er->ExceptionInformation[1];
+
+	if (at - r->bp.guard->addr >= r->bp.guard->size)
+		return 0;
+	return opt.data || er->ExceptionInformation[0] == ACCESS_EXECUTE;
+}
+
+/* Whether kind k's window is used up: hits or time. */
+static int
+over(const struct run *r, const struct result *res, DWORD t0)
+{
+	return (r->maxhits != 0 && res->hits >= r->maxhits) ||
+	    GetTickCount() - t0 >= r->ms;
+}
+
+/*
+ * One event in kind k's window, whose time began at t0.  *status is how
+ * to continue it.  Returns 1 when a hit has just run its instruction and
+ * nothing else of ours is under way (the window may end here), 2 for the
+ * same after a false hit, 0 to go on, -1 on failure.
+ */
+static int
+on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
+    DWORD *status)
+{
+	const EXCEPTION_RECORD *er = session_exception(&r->s);
+	DWORD tid = r->s.ev.dwThreadId;
+	struct guardpage *pg;
+	struct softbp *bp;
+	union context c;
+
+	*status = session_default_status(&r->s);
+	if (r->s.ev.dwDebugEventCode == CREATE_THREAD_DEBUG_EVENT &&
+	    k->mech == HW)
+		return hw_apply(&r->bp, r->s.ev.u.CreateThread.hThread) ? 0 : -1;
+	if (er == NULL)
+		return 0;
+	if (is_breakpoint_code(er->ExceptionCode) && (bp = soft_at(&r->bp,
+	    (addr_t)(uintptr_t)er->ExceptionAddress)) != NULL) {
+		*status = DBG_CONTINUE;
+		res->hits++;
+		/* Always step past, even on the last hit: its instruction runs. */
+		return soft_hit(&r->bp, bp, tid, &c) &&
+		    step_begin(&r->bp, tid, STEP_SOFT, bp) ? 0 : -1;
+	}
+	if ((pg = guard_hit(&r->bp, er)) != NULL) {
+		*status = DBG_CONTINUE;
+		if (guard_wanted(r, er)) {
+			res->hits++;
+			res->hit_tid = tid;
+		} else
+			res->false_hits++;
+		return step_begin(&r->bp, tid, STEP_GUARD, pg) ? 0 : -1;
+	}
+	if (!is_single_step_code(er->ExceptionCode)) {
+		if (is_breakpoint_code(er->ExceptionCode))
+			printf("tid %lu: %s at 0x%llx; passed to the target\n",
+			    tid, exception_name(er->ExceptionCode) ?
+			    exception_name(er->ExceptionCode) : "an exception",
+			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
+		return 0;
+	}
+	if (step_end(&r->bp, tid)) {
+		*status = DBG_CONTINUE;
+		if (r->bp.nsteppers > 0)
+			return 0;
+		/* After a false hit, the last call may be half made. */
+		return k->mech != GUARD || tid == res->hit_tid ? 1 : 2;
+	}
+	if (k->mech == HW && hw_hit(&r->bp, tid, &c)) {
+		*status = DBG_CONTINUE;
+		res->hits++;
+		/* RF lets the instruction run; on the last hit, see it run. */
+		if (over(r, res, t0))
+			return step_begin(&r->bp, tid, STEP_NONE, NULL) ? 0 : -1;
+		return 0;
+	}
+	if (tid == opt.floor_tid) {	/* the floor's last step, late */
+		opt.floor_tid = 0;
+		*status = DBG_CONTINUE;
+		return 0;
+	}
+	printf("tid %lu: %s at 0x%llx is not ours; passed to the target\n",
+	    tid, exception_name(er->ExceptionCode), (unsigned long long)
+	    (uintptr_t)er->ExceptionAddress);
+	return 0;
+}
+
+/*
+ * Run one kind: arm it with the target standing still, read the target's
+ * count, let it run until the hits or the time are used up, stop it
+ * again just after a hit has run its instruction, read the count again,
+ * and take everything out.  FALSE on failure or Ctrl-C.
+ */
+static BOOL
+measure(struct run *r, const struct kind *k, struct result *res)
+{
+	struct session *s = &r->s;
+	DWORD *held, status = DBG_CONTINUE, t0, used, wait;
+	size_t nheld;
+	double start;
+	int rc, stuck = 0;
+	BOOL ok;
+
+	memset(res, 0, sizeof(*res));
+	res->k = k;
+	nheld = session_suspend(s, 0, &held);
+	ok = arm(r, k);
+	if (ok) {
+		inspect(r, res);
+		res->c0 = target_count(r);
+	}
+	session_resume(s, held, nheld);
+	if (!ok)
+		return FALSE;
+	t0 = GetTickCount();
+	start = now_us();
+	if (s->pending && !session_continue(s, opt.status))
+		return FALSE;
+	for (;;) {
+		used = GetTickCount() - t0;
+		wait = used < r->ms ? r->ms - used : 0;
+		if (r->bp.nsteppers > 0)	/* a step takes microseconds */
+			wait = STEP_WAIT;
+		rc = session_wait(s, wait);
+		if (rc < 0 || (rc == 0 && session_interrupted()))
+			return FALSE;
+		if (rc == 0 && r->bp.nsteppers == 0)
+			break;		/* time's up, nothing under way */
+		if (rc == 0) {
+			/* The target may hold the stepping thread itself. */
+			if (step_unblock(&r->bp) > 0)
+				res->unblocked++;
+			else if (++stuck * STEP_WAIT >= 1000) {
+				warnx("%s: a thread stepping past the "
+				    "breakpoint did not come back within a "
+				    "second", k->name);
+				return FALSE;
+			}
+			continue;
+		}
+		if ((rc = on_event(r, k, res, t0, &status)) < 0 || s->exited)
+			return FALSE;
+		/* The step that ends a hardware window is ours, not its cost. */
+		if (k->mech != HW || rc == 0)
+			res->events++;
+		/*
+		 * Stop here, with the event pending, when a hit has run; after
+		 * a false hit only if no hit comes for a second past the time.
+		 */
+		if (over(r, res, t0) && (rc == 1 || (rc == 2 &&
+		    GetTickCount() - t0 >= r->ms + 1000)))
+			break;
+		if (!session_continue(s, status))
+			return FALSE;
+	}
+	res->us = now_us() - start;
+	/*
+	 * Hold the target still, count, answer the event that ended the
+	 * window ourselves (we know it is ours), and take the breakpoint out.
+	 */
+	nheld = session_suspend(s, 0, &held);
+	res->c1 = target_count(r);
+	ok = !s->pending || session_continue(s, status);
+	r->bp.late = 0;
+	ok &= bp_cleanup(&r->bp);
+	res->late = r->bp.late;
+	bp_reset(&r->bp);
+	session_resume(s, held, nheld);
+	opt.status = DBG_CONTINUE;
+	return ok;
+}
+
+/* The checks that would see this kind, as the target could make them. */
+static const char *
+seen_by(const struct result *res, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s%s", res->bytes ? "code bytes " : "",
+	    res->slots ? "DR7 " : "", res->guarded ? "PAGE_GUARD " : "",
+	    res->bytes || res->slots || res->guarded ? "" : "nothing ");
+	buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static double
+per_hit(double v, unsigned long hits)
+{
+	return hits ? v / (double)hits : 0;
+}
+
+static void
+print_table(const struct result *res, size_t n, double floor_us,
+    size_t floor_steps)
+{
+	char seen[64];
+	size_t i;
+	long calls;
+
+	if (opt.csv) {
+		printf("kind,hits,events,events_per_hit,us_per_hit,false_hits,"
+		    "bytes_changed,hw_slots,at_once,seen_by%s\n",
+		    opt.counted ? ",target_count,missed" : "");
+		if (floor_steps)
+			printf("floor,%zu,%zu,1.00,%.1f,,,,,%s\n", floor_steps,
+			    floor_steps, floor_us, opt.counted ? ",," : "");
+		for (i = 0; i < n; i++) {
+			printf("%s,%lu,%lu,%.2f,%.1f,%lu,%d,%d,%s,%s",
+			    res[i].k->name, res[i].hits, res[i].events,
+			    per_hit((double)res[i].events, res[i].hits),
+			    per_hit(res[i].us, res[i].hits), res[i].false_hits,
+			    res[i].bytes, res[i].slots, res[i].k->at_once,
+			    seen_by(&res[i], seen, sizeof(seen)));
+			calls = (long)(res[i].c1 - res[i].c0);
+			if (opt.counted)
+				printf(",%ld,%ld", calls, opt.data ? 0 :
+				    calls - (long)res[i].hits);
+			putchar('\n');
+		}
+		return;
+	}
+	printf("\n%-24s %6s %10s %8s %6s %6s %8s %7s  %-12s", "kind", "hits",
+	    "events/hit", "us/hit", "false", "bytes", "hw slots", "at once",
+	    "seen by");
+	if (opt.counted)
+		printf(" %6s%s", "count", opt.data ? "" : " missed");
+	putchar('\n');
+	if (floor_steps)
+		printf("%-24s %6s %10.2f %8.1f %6s %6s %8s %7s  %-12s\n",
+		    "floor: one debug event", "-", 1.0, floor_us, "-", "-", "-",
+		    "-", "-");
+	for (i = 0; i < n; i++) {
+		printf("%-24s %6lu %10.2f %8.1f %6lu %6d %6d/4 %7s  %-12s",
+		    res[i].k->title, res[i].hits,
+		    per_hit((double)res[i].events, res[i].hits),
+		    per_hit(res[i].us, res[i].hits), res[i].false_hits,
+		    res[i].bytes, res[i].slots, res[i].k->at_once,
+		    seen_by(&res[i], seen, sizeof(seen)));
+		calls = (long)(res[i].c1 - res[i].c0);
+		if (opt.counted)
+			printf(" %6ld", calls);
+		if (opt.counted && !opt.data)
+			printf(" %6ld", calls - (long)res[i].hits);
+		putchar('\n');
+	}
+}
+
+/* A bar of us per hit for each row, the longest 50 characters. */
+static void
+print_chart(const struct result *res, size_t n, double floor_us)
+{
+	double v, most = floor_us;
+	size_t i;
+	int w;
+
+	for (i = 0; i < n; i++)
+		if ((v = per_hit(res[i].us, res[i].hits)) > most)
+			most = v;
+	if (most <= 0)
+		return;
+	printf("\nus per hit (shorter is cheaper)\n");
+	if (floor_us > 0)
+		printf("  %-8s |%-50.*s %8.1f\n", "floor", (int)(50 * floor_us /
+		    most + 0.5), "##################################################",
+		    floor_us);
+	for (i = 0; i < n; i++) {
+		v = per_hit(res[i].us, res[i].hits);
+		w = (int)(50 * v / most + 0.5);
+		printf("  %-8s |%-50.*s %8.1f\n", res[i].k->name, w,
+		    "##################################################", v);
+	}
+}
+
+/* Say where the numbers need care. */
+static void
+print_notes(const struct result *res, size_t n, double floor_us)
+{
+	double ev;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ev = per_hit((double)res[i].events, res[i].hits);
+		if (res[i].hits == 0)
+			printf("note: %s: no hits in its window: the target did "
+			    "not reach the location\n", res[i].k->name);
+		else if (!opt.race && floor_us > 0 && per_hit(res[i].us, res[i].hits) >
+		    10 * ev * floor_us)
+			printf("note: %s: most of its time per hit is the "
+			    "target's own, between hits; to time the breakpoint, "
+			    "give it a target that reaches the location back to "
+			    "back (printf_loop -d 0)\n", res[i].k->name);
+		if (res[i].unblocked)
+			printf("note: %s: %lu time%s a stepping thread did not "
+			    "come back until the other threads were let go (the "
+			    "target suspends its own threads); calls may have "
+			    "passed unseen then\n", res[i].k->name,
+			    res[i].unblocked, res[i].unblocked == 1 ? "" : "s");
+		if (res[i].late)
+			printf("note: %s: %lu more hit%s arrived as it was "
+			    "taken out, answered and not counted\n",
+			    res[i].k->name, res[i].late, res[i].late == 1 ?
+			    "" : "s");
+	}
+}
+
+/* The kinds of the mode, or those -k names; exits 2 on a bad name. */
+static size_t
+pick_kinds(const struct kind *all, const char *names,
+    const struct kind **out)
+{
+	char *list, *name, *last;
+	size_t i, n = 0;
+
+	if (names == NULL) {
+		for (i = 0; all[i].name != NULL; i++)
+			out[n++] = &all[i];
+		return n;
+	}
+	if ((list = strdup(names)) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	for (name = strtok_r(list, ",", &last); name != NULL;
+	    name = strtok_r(NULL, ",", &last)) {
+		for (i = 0; all[i].name != NULL; i++)
+			if (strcmp(all[i].name, name) == 0)
+				break;
+		if (all[i].name == NULL)
+			errx(EXIT_USAGE, "-k: \"%s\" is not a kind here; use %s, "
+			    "%s or %s", name, all[0].name, all[1].name,
+			    all[2].name);
+		if (n < 3)
+			out[n++] = &all[i];
+	}
+	free(list);
+	if (n == 0)
+		errx(EXIT_USAGE, "-k: no kinds given");
+	return n;
+}
+
+/*
+ * The location must suit the mode: code for code and race (a guard page
+ * watches for execution, an INT3 is only ever executed), mapped memory
+ * for data.  FALSE after saying why.
+ */
+static BOOL
+check_location(struct run *r, const char *arg)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	const DWORD exec = PAGE_EXECUTE | PAGE_EXECUTE_READ |
+	    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
+
+	if (VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)opt.loc, &mbi,
+	    sizeof(mbi)) == 0) {
+		warn("%s: VirtualQueryEx(0x%llx)", arg,
+		    (unsigned long long)opt.loc);
+		return FALSE;
+	}
+	if (mbi.State != MEM_COMMIT) {
+		warnx("%s: 0x%llx is not mapped in pid %lu", arg,
+		    (unsigned long long)opt.loc, r->s.pid);
+		return FALSE;
+	}
+	if (!opt.data && !(mbi.Protect & exec)) {
+		warnx("%s: 0x%llx is not code: its page is not executable "
+		    "(protection 0x%lx); for a variable, use --data", arg,
+		    (unsigned long long)opt.loc, mbi.Protect);
+		return FALSE;
+	}
+	if (opt.data && opt.loc % 4 != 0) {
+		warnx("%s: 0x%llx is not aligned to 4 bytes, as a 4-byte "
+		    "hardware breakpoint needs", arg, (unsigned long long)opt.loc);
+		return FALSE;
+	}
+	return mem_read(r->s.process, opt.loc, opt.orig, opt.data ? 4 :
+	    sizeof(opt.orig)) || (warn("%s: ReadProcessMemory(0x%llx)", arg,
+	    (unsigned long long)opt.loc), FALSE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct target_spec spec;
+	struct run r = { .maxhits = 1000, .ms = 5000 };
+	const struct kind *kinds[3];
+	struct result res[3], *rs;
+	const char *pick = NULL, *count = NULL;
+	char **cmd, where[160];
+	size_t nkinds, i, done = 0, floor_steps = 0;
+	double floor_us = 0;
+	uint32_t v;
+	BOOL ok = TRUE;
+	int ch;
+
+	opt.status = DBG_CONTINUE;
+	setprogname(argv[0]);
+	cmd = cut_command(&argc, argv);
+	while ((ch = getopt_long(argc, argv, "+:c:hk:n:s:V", longopts,
+	    NULL)) != -1)
+		switch (ch) {
+		case 'c':
+			count = optarg;
+			break;
+		case 'C':
+			opt.csv = 1;
+			break;
+		case 'd':
+			opt.data = 1;
+			break;
+		case 'k':
+			pick = optarg;
+			break;
+		case 'n':
+		case 's':
+			run_option(&r, ch, optarg);
+			break;
+		case 'R':
+			opt.race = 1;
+			break;
+		case 'V':
+			version();
+		case 'h':
+			usage(0);
+		default:
+			badopt(ch, argv);
+		}
+	argc -= optind;
+	argv += optind;
+	take_target(cmd, &argc, &argv, &spec);
+	if (argc != 1)
+		errx(EXIT_USAGE, "give one location (see bpcompare -h)");
+	if (opt.data && opt.race)
+		errx(EXIT_USAGE, "--data and --race: choose one");
+	if (opt.race && count == NULL)
+		errx(EXIT_USAGE, "--race needs --count: the target's own count "
+		    "of calls, to find the hits missed");
+	nkinds = pick_kinds(opt.data ? data_kinds : opt.race ? race_kinds :
+	    code_kinds, pick, kinds);
+
+	if (!run_start(&r, &spec, 0))
+		return EXIT_RUNTIME;
+	ok = sym_resolve(&r.mods, argv[0], &opt.loc) && check_location(&r,
+	    argv[0]);
+	if (ok && count != NULL) {
+		ok = sym_resolve(&r.mods, count, &opt.count);
+		if (ok && !(ok = mem_read(r.s.process, opt.count, &v, sizeof(v))))
+			warn("--count %s: ReadProcessMemory(0x%llx)", count,
+			    (unsigned long long)opt.count);
+		opt.counted = ok;
+	}
+	if (ok) {
+		printf("%s: %s (0x%llx); each kind runs for %lu hits or %lu s, "
+		    "whichever comes first\n", opt.data ? "address" : "location",
+		    sym_format(&r.mods, opt.loc, where, sizeof(where)),
+		    (unsigned long long)opt.loc, r.maxhits,
+		    (unsigned long)(r.ms / 1000));
+		floor_us = floor_measure(&r, &floor_steps);
+		if (floor_steps)
+			printf("floor: %zu single-steps of tid %lu, median %.1f us "
+			    "per debug event\n", floor_steps, r.s.threads[0].tid,
+			    floor_us);
+		else
+			printf("floor: tid %lu did not run; no floor\n",
+			    r.s.threads[0].tid);
+		fflush(stdout);
+	}
+	for (i = 0; ok && i < nkinds; i++) {
+		if (opt.race && kinds[i]->mech == HW && running_on_wine()) {
+			printf("%s: skipped: under Wine 8, threads that hit a debug "
+			    "register at the same moment can wedge for good; run "
+			    "this row on Windows\n", kinds[i]->name);
+			continue;
+		}
+		if (!(ok = measure(&r, kinds[i], &res[done])))
+			break;
+		rs = &res[done++];
+		r.hits += rs->hits;
+		printf("%s: %lu hit%s, %lu false, %lu events in %.3f s",
+		    kinds[i]->name, rs->hits, rs->hits == 1 ? "" : "s",
+		    rs->false_hits, rs->events, rs->us / 1e6);
+		if (opt.counted)
+			printf("; the target's count went %lu -> %lu",
+			    (unsigned long)rs->c0, (unsigned long)rs->c1);
+		printf("; removed\n");
+		fflush(stdout);
+	}
+	if (done > 0) {
+		print_table(res, done, floor_us, floor_steps);
+		if (!opt.csv) {
+			print_chart(res, done, floor_us);
+			print_notes(res, done, floor_us);
+		}
+	}
+	if (ok)
+		r.ended = "every kind measured";
+	return run_finish(&r, ok);
+}
