@@ -65,11 +65,26 @@ takes_arg(const char *a)
 	return a[0] == '-' && n > 1 && strchr("nost", a[n - 1]) != NULL;
 }
 
+/* True when av has a "--PREFIX=..." for the long option name. */
+static int
+given_arg(const char *name, char *const av[])
+{
+	size_t n;
+
+	for (; *av != NULL; av++)
+		if (strncmp(*av, "--", 2) == 0 && strchr(*av, '=') != NULL &&
+		    (n = strcspn(*av + 2, "=")) > 0 &&
+		    strncmp(name, *av + 2, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* What badopt() said must be true of the command line av. */
 static void
 check_badopt(const char *msg, char *const av[])
 {
 	const char *see = " (see fuzz -h)", *need = " needs an argument", *p;
+	const struct option *o;
 	char what[sizeof(fuzz_msg)];
 	size_t n = strlen(msg), m = strlen(see);
 
@@ -85,6 +100,15 @@ check_badopt(const char *msg, char *const av[])
 			    NULL) && written((unsigned char)p[1], av));
 		else
 			CHECK(strncmp(p, "--", 2) == 0);
+	} else if (strncmp(what, "option --", 9) == 0 &&
+	    (p = strstr(what, " takes no argument")) != NULL &&
+	    p[18] == '\0') {
+		what[p - what] = '\0';
+		for (o = longopts; o->name != NULL; o++)
+			if (strcmp(o->name, what + 9) == 0)
+				break;
+		CHECK(o->name != NULL && o->has_arg == no_argument);
+		CHECK(given_arg(o->name, av));
 	} else {
 		n = strlen(what);
 		m = strlen(need);
@@ -142,7 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 			case 'O': case 'P':
 				break;
 			default:
-				badopt(ch, argv);
+				badopt(ch, argv, longopts);
 			}
 		argc -= optind;
 		argv += optind;
