@@ -3,7 +3,9 @@
 #   make        build every tool and target into build/x86/ and build/x64/
 #   make demo   a learner's first five minutes, under Wine
 #   make check  every test: C unit tests, tools on real targets, lessons
-#   make clean  remove build/x86 and build/x64 (build/deps stays)
+#   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
+#               seconds each (default 60); not part of check
+#   make clean  remove build/x86, build/x64 and build/fuzz (build/deps stays)
 #
 # Adding a tool or a target is one word in a list below.
 
@@ -46,7 +48,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench clean arch
+.PHONY: all setup demo check bench fuzz clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -78,8 +80,13 @@ check: all $(WINE_READY)
 	@rc=0; prove --exec tests/run tests/*.t build/x86/unit.exe \
 	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
 
+# The parsers in common/ are portable C: fuzzed on Linux, no Wine needed.
+# A failure leaves its input in tests/fuzz/crashes/; see scripts/fuzz.sh.
+fuzz:
+	sh scripts/fuzz.sh
+
 clean:
-	rm -rf build/x86 build/x64
+	rm -rf build/x86 build/x64 build/fuzz
 
 else
 # ---- One architecture: make ARCH=x86 arch ----

@@ -125,10 +125,28 @@ take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 }
 
 void
-badopt(int ch, char *const argv[])
+badopt(int ch, char *const argv[], const struct option *longopts)
 {
 	const char *arg = argv[optind - 1];
+	const struct option *o;
+	size_t n;
 
+	/*
+	 * "--regs=1" for an option that takes no argument: glibc calls it
+	 * an unknown option -r, mingw-w64 a missing argument.  Both set
+	 * optopt to the option's value.  (After an unknown -x in "-xv", arg
+	 * is the argument before, maybe a "--name=value" that was accepted:
+	 * hence the has_arg test.)
+	 */
+	if (optopt != 0 && strncmp(arg, "--", 2) == 0 &&
+	    strchr(arg, '=') != NULL) {
+		n = strcspn(arg + 2, "=");
+		for (o = longopts; o->name != NULL; o++)
+			if (o->val == optopt && o->has_arg == no_argument &&
+			    strncmp(o->name, arg + 2, n) == 0)
+				errx(EXIT_USAGE, "option --%s takes no argument "
+				    "(see %s -h)", o->name, getprogname());
+	}
 	if (ch == ':')
 		errx(EXIT_USAGE, "option %s needs an argument (see %s -h)", arg,
 		    getprogname());

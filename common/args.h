@@ -58,12 +58,16 @@ const char *parse_target(const char *arg, struct target_spec *t);
  */
 void take_target(char **cmd, int *argc, char ***argv, struct target_spec *t);
 
+struct option;			/* <getopt.h> */
+
 /*
  * Report what getopt_long() rejected, in one line, and exit 2:
- * "unknown option -x" or "option -t needs an argument".  Call it from the
- * default case with getopt's return value; the optstring must begin with
- * "+:" so that getopt stays quiet and tells the two apart.
+ * "unknown option -x", "option -t needs an argument" or "option --regs
+ * takes no argument".  Call it from the default case with getopt's return
+ * value and the tool's longopts; the optstring must begin with "+:" so
+ * that getopt stays quiet and tells the cases apart.
  */
-void badopt(int ch, char *const argv[]) __attribute__((noreturn));
+void badopt(int ch, char *const argv[], const struct option *longopts)
+    __attribute__((noreturn));
 
 #endif

@@ -36,6 +36,8 @@ for t in x86 x64; do
 	expect 2 '^regs: unknown option -q \(see regs -h\)$' "$t regs: unknown option"
 	tool "$t" events --frobnicate 1
 	expect 2 '^events: unknown option --frobnicate \(see events -h\)$' "$t events: unknown long option"
+	tool "$t" events --help=1
+	expect 2 '^events: option --help takes no argument \(see events -h\)$' "$t events: argument to a long option without one"
 	tool "$t" events -n
 	expect 2 '^events: option -n needs an argument' "$t events: missing argument"
 	for n in 0 -3 abc 1x ''; do

@@ -68,7 +68,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		default:
-			badopt(ch, argv);
+			badopt(ch, argv, longopts);
 		}
 	if (optind < argc)
 		usage(EXIT_USAGE);

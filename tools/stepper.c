@@ -712,7 +712,7 @@ main(int argc, char *argv[])
 		case 't': st.tid = (DWORD)optnumber("-t", optarg, 1, UINT32_MAX); break;
 		case 'V': version();
 		case 'h': usage(0);
-		default: badopt(ch, argv);
+		default: badopt(ch, argv, longopts);
 		}
 	argc -= optind;
 	argv += optind;
