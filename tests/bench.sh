@@ -9,6 +9,10 @@
 #   winedbg  winedbg's stepi (time for 1+N steps minus time for 1)
 #   --blocks the stepper running straight-line code on one breakpoint,
 #            on the loader and on calls -b
+# Breakpoints, on printf_loop -d 0 calling printf back to back:
+#   bpcompare: us per hit of INT3, hardware execute and guard page on
+#            msvcrt!printf, against its own floor (one single-step round
+#            trip), measured in the same run; lesson 08 reads this table
 set -e
 cd "$(dirname "$0")/.."
 : "${RUN=wine}"
@@ -46,7 +50,10 @@ launched_rate() {
 	rate "$tmp/stepper"
 }
 
-printf '%-8s %-44s %10s %9s\n' arch "single-stepping ($N steps)" "steps/s" "vs floor"
+# row ARCH WHAT FIGURE UNIT RATIO: one line of the table.
+row() { printf '%-5s %-46s %10s %-7s %8s\n' "$@"; }
+
+row arch measure figure unit "vs floor"
 for arch in x64 x86; do
 	$RUN "build/$arch/stepfloor.exe" --launch "$N" "build/$arch/known_regs.exe" > "$tmp/floor" 2>&1
 	floor=$(rate "$tmp/floor")
@@ -57,10 +64,10 @@ for arch in x64 x86; do
 	else
 		wd=0
 	fi
-	printf '%-8s %-44s %10s %9s\n' "$arch" "floor: TF + Continue/WaitForDebugEvent" "$floor" 1.00
-	printf '%-8s %-44s %10s %9s\n' "$arch" "stepper -n, disassembly on" "$stepper" "$(ratio "$stepper" "$floor")"
-	printf '%-8s %-44s %10s %9s\n' "$arch" "winedbg stepi" "$wd" "$(ratio "$wd" "$floor")"
-	printf '%-8s %-44s %10s %9s\n' "$arch" "stepper --blocks (loader code)" "$blocks" "$(ratio "$blocks" "$floor")"
+	row "$arch" "floor: TF + Continue/WaitForDebugEvent" "$floor" steps/s 1.00
+	row "$arch" "stepper -n, disassembly on" "$stepper" steps/s "$(ratio "$stepper" "$floor")"
+	row "$arch" "winedbg stepi" "$wd" steps/s "$(ratio "$wd" "$floor")"
+	row "$arch" "stepper --blocks (loader code)" "$blocks" steps/s "$(ratio "$blocks" "$floor")"
 	# Straight-line-heavier code: calls -b, attached.
 	$RUN "build/$arch/calls.exe" -b > "$tmp/calls" 2>&1 &
 	until grep -q '^pid=' "$tmp/calls" 2>/dev/null; do sleep 0.05; done
@@ -70,7 +77,25 @@ for arch in x64 x86; do
 	$RUN "build/$arch/stepper.exe" --blocks -n "$N" -o "$tmp/trace" "$pid" > "$tmp/b" 2>&1
 	cblocks=$(rate "$tmp/b")
 	$RUN taskkill /F /PID "$pid" > /dev/null 2>&1
-	printf '%-8s %-44s %10s %9s\n' "$arch" "floor on calls -b" "$cfloor" 1.00
-	printf '%-8s %-44s %10s %9s\n' "$arch" "stepper --blocks on calls -b" "$cblocks" "$(ratio "$cblocks" "$cfloor")"
+	row "$arch" "floor on calls -b" "$cfloor" steps/s 1.00
+	row "$arch" "stepper --blocks on calls -b" "$cblocks" steps/s "$(ratio "$cblocks" "$cfloor")"
+
+	# Breakpoints: printf_loop -d 0, its output thrown away after pid=.
+	$RUN "build/$arch/printf_loop.exe" -d 0 | { head -n 1 > "$tmp/pl"; cat > /dev/null; } &
+	until grep -q '^pid=' "$tmp/pl" 2>/dev/null; do sleep 0.05; done
+	pid=$(sed -n '1s/^pid=\([0-9]*\).*/\1/p' "$tmp/pl" | tr -d '\r')
+	$RUN "build/$arch/bpcompare.exe" --csv -n "${BENCH_HITS:-2000}" -s 10 \
+	    --count 'printf_loop!calls' "$pid" 'msvcrt!printf' | tr -d '\r' |
+	    grep -E '^(floor|int3|hw|guard),' > "$tmp/bp"
+	$RUN taskkill /F /PID "$pid" > /dev/null 2>&1
+	bfloor=$(awk -F, '$1 == "floor" { print $5 }' "$tmp/bp")
+	row "$arch" "floor: one debug event (bpcompare)" "$bfloor" us 1.00
+	awk -F, '$1 != "floor" { print $1, $2, $4, $5, $6, $12 }' "$tmp/bp" |
+	while read -r kind hits events us false missed; do
+		row "$arch" "$kind on printf: $hits hits, $events events/hit" "$us" us/hit "$(ratio "$us" "$bfloor")"
+		[ "$false" = 0 ] || row "$arch" "  $kind: false hits (other code on the page)" "$false" hits ""
+		[ "$missed" = 0 ] || row "$arch" "  $kind: calls missed" "$missed" calls ""
+	done
 done
 echo "goals: stepper at least 0.90 of the floor; --blocks at least 3x the floor"
+echo "breakpoints: the ratio is us per hit over one bare debug event"
