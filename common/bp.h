@@ -197,6 +197,9 @@ BOOL step_end(struct bpset *b, DWORD tid);
  */
 size_t step_unblock(struct bpset *b);
 
+/* How long a single-step may take before step_unblock() is due. */
+#define STEP_WAIT	200	/* ms */
+
 /*
  * Remove everything: every INT3 byte restored, our DR7 slots cleared on
  * every thread, every page's protection restored, TF cleared on a

@@ -75,9 +75,6 @@ struct result {
 #define FLOOR_STEPS	301
 #define FLOOR_LIMIT	3000	/* ms */
 
-/* How long a single-step may take before the held threads are let go. */
-#define STEP_WAIT	200	/* ms */
-
 static struct {
 	int data, race, csv, counted;
 	addr_t loc, count;
@@ -156,8 +153,10 @@ target_count(struct run *r)
  * The floor: set the trap flag on the target's first thread and time
  * each round trip, ContinueDebugEvent to the single-step's arrival, with
  * nothing else to do.  The median, as a step into a system call waits
- * for that call.  Starts and ends with an event pending; returns the
- * median in us, or 0 if the thread did not run.
+ * for that call.  Starts with an event pending, and ends with the last
+ * step pending (opt.status says how to continue it) unless the thread
+ * slept through the time allowed.  Returns the median in us, or 0 if
+ * the thread did not run.
  */
 static double
 floor_measure(struct run *r, size_t *n)
@@ -176,7 +175,7 @@ floor_measure(struct run *r, size_t *n)
 	opt.floor_tid = tid;
 	for (;;) {
 		sent = now_us();
-		if (!session_continue(s, status))
+		if (s->pending && !session_continue(s, status))
 			return 0;
 		if ((rc = session_wait(s, 1000)) < 0)
 			return 0;
