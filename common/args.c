@@ -108,8 +108,16 @@ parse_target(const char *arg, struct target_spec *t)
 void
 take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 {
-	const char *why;
+	const char *why, *a;
+	int i;
 
+	/* "-a", not "-1": a negative number is left to the operand's check. */
+	for (i = 0; i < *argc; i++) {
+		a = (*argv)[i];
+		if (a[0] == '-' && a[1] != '\0' && (a[1] < '0' || a[1] > '9'))
+			errx(EXIT_USAGE, "%s: options come first (see %s -h)",
+			    a, getprogname());
+	}
 	if (cmd != NULL) {
 		t->kind = TARGET_COMMAND;
 		t->argv = cmd;
@@ -122,6 +130,14 @@ take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 		errx(EXIT_USAGE, "target \"%s\": %s", (*argv)[0], why);
 	(*argc)--;
 	(*argv)++;
+}
+
+void
+end_operands(int argc, char *const argv[])
+{
+	if (argc > 0)
+		errx(EXIT_USAGE, "%s: extra operand (see %s -h)", argv[0],
+		    getprogname());
 }
 
 void

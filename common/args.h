@@ -54,9 +54,16 @@ const char *parse_target(const char *arg, struct target_spec *t);
  * Take the target from the operands left after getopt: the command cut
  * off by cut_command() if there was one, otherwise the first operand,
  * which is consumed (*argc and *argv move past it).  On a missing or
- * malformed target, print one line and exit 2 (bad usage).
+ * malformed target, or an option among the operands ("regs 1234 -a":
+ * getopt stops at the first operand), print one line and exit 2.
  */
 void take_target(char **cmd, int *argc, char ***argv, struct target_spec *t);
+
+/*
+ * For tools whose only operand is the target: if any operand is left,
+ * print "tool: ARG: extra operand" and exit 2.
+ */
+void end_operands(int argc, char *const argv[]);
 
 struct option;			/* <getopt.h> */
 
