@@ -7,6 +7,7 @@
 # hold TOOLARCH PID: keep softbp attached to PID for a few seconds, in the
 # background, from once its breakpoint is in; $holder is its shell pid.
 hold() {
+	: > "$tmp/holder"	# now, not when the background job gets to it
 	$RUN "build/$1/softbp.exe" -s 6 "$2" 'kernel32!Sleep' > "$tmp/holder" 2>&1 &
 	holder=$!
 	wait_for "$tmp/holder" '^breakpoint 1 at kernel32!Sleep' ||
@@ -67,11 +68,16 @@ for combo in $COMBOS; do
 
 	# Started by a debugger: on Windows the loader turns the debug heap
 	# on (NtGlobalFlag 0x70); Wine's does not.
+	: > "$tmp/launcher"
 	$RUN "build/$t/events.exe" -s 6 -- "build/$a/counter.exe" > "$tmp/launcher" 2>&1 &
 	launcher=$!
-	wait_for "$tmp/launcher" '^pid=[0-9]+ '
-	dpid=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$tmp/launcher" | tr -d '\r')
+	# Its pid from events' first line; then wait for counter's own first
+	# line, printed once the loader is done.
+	wait_for "$tmp/launcher" '^3 CREATE_PROCESS_DEBUG_EVENT .* pid [0-9]+,'
+	dpid=$(sed -n 's/^3 CREATE_PROCESS_DEBUG_EVENT .* pid \([0-9]*\),.*/\1/p' "$tmp/launcher")
 	winpids="$winpids $dpid"
+	wait_for "$tmp/launcher" "^pid=$dpid base=" ||
+	    diag "counter did not start under events: $(cat "$tmp/launcher")"
 	tool "$t" peb "$dpid"
 	like "$tmp/stdout" "^BeingDebugged +1$" "$combo: BeingDebugged 1 in a process a debugger started"
 	if [ -n "$RUN" ]; then want="0x0 there under Wine"
@@ -111,6 +117,7 @@ if [ -n "$RUN" ]; then
 		t=${combo%:*} a=${combo#*:}
 		mkdir "$tmp/$t-$a"
 		cp "build/$a/counter.exe" "$tmp/$t-$a/peb_gflag.exe"
+		: > "$tmp/gflag.out"
 		$RUN "$tmp/$t-$a/peb_gflag.exe" > "$tmp/gflag.out" 2>&1 &
 		wait_for "$tmp/gflag.out" '^pid=[0-9]+ '
 		gpid=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$tmp/gflag.out" | tr -d '\r')
