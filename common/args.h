@@ -2,6 +2,7 @@
 #ifndef DBGKIT_ARGS_H
 #define DBGKIT_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -41,6 +42,14 @@ struct target_spec {
  * nothing after it.  *argc shrinks to the part before "--".
  */
 char **cut_command(int *argc, char **argv);
+
+/*
+ * Join argv (NULL-terminated) into one Windows command line in buf, which
+ * holds n bytes, quoting each argument so that CommandLineToArgvW reads
+ * it back unchanged.  Returns the length of the whole line without its
+ * NUL; when that is n or more, buf holds only its start (NUL-terminated).
+ */
+size_t join_command(char *const argv[], char *buf, size_t n);
 
 /*
  * Fill *t from a TARGET operand: all digits or 0x-hex is a pid, anything
