@@ -1,4 +1,4 @@
-/* args.c: numbers and target operands, checked strictly. */
+/* args.c: numbers and target operands, checked strictly; command lines. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +108,16 @@ parse_target(const char *arg, struct target_spec *t)
 void
 take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 {
-	const char *why;
+	const char *why, *a;
+	int i;
 
+	/* "-a", not "-1": a negative number is left to the operand's check. */
+	for (i = 0; i < *argc; i++) {
+		a = (*argv)[i];
+		if (a[0] == '-' && a[1] != '\0' && (a[1] < '0' || a[1] > '9'))
+			errx(EXIT_USAGE, "%s: options come first (see %s -h)",
+			    a, getprogname());
+	}
 	if (cmd != NULL) {
 		t->kind = TARGET_COMMAND;
 		t->argv = cmd;
@@ -122,6 +130,14 @@ take_target(char **cmd, int *argc, char ***argv, struct target_spec *t)
 		errx(EXIT_USAGE, "target \"%s\": %s", (*argv)[0], why);
 	(*argc)--;
 	(*argv)++;
+}
+
+void
+end_operands(int argc, char *const argv[])
+{
+	if (argc > 0)
+		errx(EXIT_USAGE, "%s: extra operand (see %s -h)", argv[0],
+		    getprogname());
 }
 
 void
@@ -154,4 +170,53 @@ badopt(int ch, char *const argv[], const struct option *longopts)
 		errx(EXIT_USAGE, "unknown option -%c (see %s -h)", optopt,
 		    getprogname());
 	errx(EXIT_USAGE, "unknown option %s (see %s -h)", arg, getprogname());
+}
+
+/* Append arg to cmd, quoted as CommandLineToArgvW will read it back. */
+static size_t
+quote_arg(char *cmd, size_t len, size_t cap, const char *arg)
+{
+	const char *p;
+	size_t bs;
+
+#define PUT(c)	do { if (len + 1 < cap) cmd[len] = (c); len++; } while (0)
+	if (len > 0)
+		PUT(' ');
+	if (*arg != '\0' && strpbrk(arg, " \t\"") == NULL) {
+		for (p = arg; *p; p++)
+			PUT(*p);
+		return len;
+	}
+	PUT('"');
+	for (p = arg;; p++) {
+		for (bs = 0; *p == '\\'; p++)
+			bs++;
+		if (*p == '\0') {	/* double the backslashes before the quote */
+			while (bs--) { PUT('\\'); PUT('\\'); }
+			break;
+		}
+		if (*p == '"') {
+			while (bs--) { PUT('\\'); PUT('\\'); }
+			PUT('\\');
+		} else
+			while (bs--)
+				PUT('\\');
+		PUT(*p);
+	}
+	PUT('"');
+#undef PUT
+	return len;
+}
+
+size_t
+join_command(char *const argv[], char *buf, size_t n)
+{
+	size_t len = 0;
+	int i;
+
+	for (i = 0; argv[i] != NULL; i++)
+		len = quote_arg(buf, len, n, argv[i]);
+	if (n > 0)
+		buf[len < n ? len : n - 1] = '\0';
+	return len;
 }

@@ -2,6 +2,7 @@
 #ifndef DBGKIT_ARGS_H
 #define DBGKIT_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -43,6 +44,14 @@ struct target_spec {
 char **cut_command(int *argc, char **argv);
 
 /*
+ * Join argv (NULL-terminated) into one Windows command line in buf, which
+ * holds n bytes, quoting each argument so that CommandLineToArgvW reads
+ * it back unchanged.  Returns the length of the whole line without its
+ * NUL; when that is n or more, buf holds only its start (NUL-terminated).
+ */
+size_t join_command(char *const argv[], char *buf, size_t n);
+
+/*
  * Fill *t from a TARGET operand: all digits or 0x-hex is a pid, anything
  * else an image name.  Returns NULL on success or a reason on failure
  * (empty, pid out of range).  A name that starts with a digit, "7z.exe",
@@ -54,9 +63,16 @@ const char *parse_target(const char *arg, struct target_spec *t);
  * Take the target from the operands left after getopt: the command cut
  * off by cut_command() if there was one, otherwise the first operand,
  * which is consumed (*argc and *argv move past it).  On a missing or
- * malformed target, print one line and exit 2 (bad usage).
+ * malformed target, or an option among the operands ("regs 1234 -a":
+ * getopt stops at the first operand), print one line and exit 2.
  */
 void take_target(char **cmd, int *argc, char ***argv, struct target_spec *t);
+
+/*
+ * For tools whose only operand is the target: if any operand is left,
+ * print "tool: ARG: extra operand" and exit 2.
+ */
+void end_operands(int argc, char *const argv[]);
 
 struct option;			/* <getopt.h> */
 

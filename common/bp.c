@@ -381,17 +381,8 @@ guard_insert(struct bpset *b, addr_t a, size_t size, const char *location)
 	for (; g->npages <= (last - first) / ps; g->npages++) {
 		addr_t pg = first + g->npages * ps;
 
-		if (VirtualQueryEx(b->s->process, (LPCVOID)(uintptr_t)pg, &mbi,
-		    sizeof(mbi)) == 0) {
-			warn("%s: VirtualQueryEx(0x%llx)", location,
-			    (unsigned long long)pg);
+		if (!mem_query(b->s->process, pg < a ? a : pg, &mbi, location))
 			goto fail;
-		}
-		if (mbi.State != MEM_COMMIT) {
-			warnx("%s: 0x%llx is not mapped in pid %lu", location,
-			    (unsigned long long)(pg < a ? a : pg), b->s->pid);
-			goto fail;
-		}
 		if (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS)) {
 			warnx("%s: page 0x%llx is already %s", location,
 			    (unsigned long long)pg, mbi.Protect & PAGE_GUARD ?

@@ -1,6 +1,7 @@
 /* mem.c: ReadProcessMemory and WriteProcessMemory, each checked twice. */
 #include <string.h>
 
+#include "err.h"
 #include "mem.h"
 
 BOOL
@@ -94,5 +95,23 @@ mem_read_string(HANDLE process, addr_t a, int wide, char *buf, size_t n)
 		return FALSE;
 	if (WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)n, NULL, NULL) == 0)
 		buf[n - 1] = '\0';
+	return TRUE;
+}
+
+BOOL
+mem_query(HANDLE process, addr_t a, MEMORY_BASIC_INFORMATION *mbi,
+    const char *what)
+{
+	/* An address beyond this tool's reach is beyond its target's too. */
+	if (a <= (addr_t)(uintptr_t)-1 && VirtualQueryEx(process,
+	    (LPCVOID)(uintptr_t)a, mbi, sizeof(*mbi)) == 0) {
+		warn("%s: VirtualQueryEx(0x%llx)", what, (unsigned long long)a);
+		return FALSE;
+	}
+	if (a > (addr_t)(uintptr_t)-1 || mbi->State != MEM_COMMIT) {
+		warnx("%s: 0x%llx is not mapped in pid %lu", what,
+		    (unsigned long long)a, GetProcessId(process));
+		return FALSE;
+	}
 	return TRUE;
 }

@@ -26,4 +26,18 @@ BOOL mem_read_ptr(HANDLE process, addr_t a, unsigned ptrsize, addr_t *p);
  */
 BOOL mem_read_string(HANDLE process, addr_t a, int wide, char *buf, size_t n);
 
+/* The page protections that let the target write, and execute. */
+#define PAGE_WRITABLE	(PAGE_READWRITE | PAGE_WRITECOPY | \
+			 PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)
+#define PAGE_EXECUTABLE	(PAGE_EXECUTE | PAGE_EXECUTE_READ | \
+			 PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)
+
+/*
+ * The region of memory a lies in, from VirtualQueryEx, into *mbi.  FALSE
+ * (after printing "what: ..." with the reason) when the query fails or a
+ * is not committed memory: nothing there to watch or to change.
+ */
+BOOL mem_query(HANDLE process, addr_t a, MEMORY_BASIC_INFORMATION *mbi,
+    const char *what);
+
 #endif

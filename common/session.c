@@ -191,58 +191,17 @@ fail:
 	return FALSE;
 }
 
-/* Append arg to cmd, quoted as CommandLineToArgvW will read it back. */
-static size_t
-quote_arg(char *cmd, size_t len, size_t cap, const char *arg)
-{
-	const char *p;
-	size_t bs;
-
-#define PUT(c)	do { if (len + 1 < cap) cmd[len] = (c); len++; } while (0)
-	if (len > 0)
-		PUT(' ');
-	if (*arg != '\0' && strpbrk(arg, " \t\"") == NULL) {
-		for (p = arg; *p; p++)
-			PUT(*p);
-		return len;
-	}
-	PUT('"');
-	for (p = arg;; p++) {
-		for (bs = 0; *p == '\\'; p++)
-			bs++;
-		if (*p == '\0') {	/* double the backslashes before the quote */
-			while (bs--) { PUT('\\'); PUT('\\'); }
-			break;
-		}
-		if (*p == '"') {
-			while (bs--) { PUT('\\'); PUT('\\'); }
-			PUT('\\');
-		} else
-			while (bs--)
-				PUT('\\');
-		PUT(*p);
-	}
-	PUT('"');
-#undef PUT
-	return len;
-}
-
 static BOOL
 launch(struct session *s, char **argv)
 {
 	STARTUPINFOA si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi;
 	char cmd[32768];
-	size_t len = 0;
-	int i;
 
-	for (i = 0; argv[i] != NULL; i++)
-		len = quote_arg(cmd, len, sizeof(cmd), argv[i]);
-	if (len >= sizeof(cmd)) {
+	if (join_command(argv, cmd, sizeof(cmd)) >= sizeof(cmd)) {
 		warnx("%s: command line too long", argv[0]);
 		return FALSE;
 	}
-	cmd[len] = '\0';
 	if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
 	    NULL, NULL, &si, &pi)) {
 		warn("CreateProcess(%s)", argv[0]);

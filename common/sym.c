@@ -445,7 +445,8 @@ sym_resolve(struct modules *m, const char *location, addr_t *a)
 	}
 	if (e.symbol[0] == '\0') {
 		if ((mod = module_named(m, e.module)) == NULL) {
-			warnx("%s: no module %s in pid %lu", location, e.module,
+			warnx("%s: no module %s in pid %lu (it may not be "
+			    "loaded yet)", location, e.module,
 			    GetProcessId(m->process));
 			return FALSE;
 		}

@@ -110,7 +110,7 @@ start x86 counter
 C=$(field counter "$first")
 tool x64 hwbp "$pid" e1 0x401000 e1 0x401001 e1 0x401002 e1 0x401003 e1 0x401004
 is "$rc" 2 "a 5th breakpoint: exit 2"
-like "$tmp/stderr" "^hwbp: 5 breakpoints: the CPU has 4 debug address registers, DR0-DR3$" "a 5th breakpoint: says why"
+like "$tmp/stderr" "^hwbp: e1 0x401004: a 5th breakpoint; the CPU has 4 debug address registers, DR0-DR3$" "a 5th breakpoint: says why"
 tool x64 hwbp "$pid" e2 "$C"
 is "$rc" 2 "execute length 2: exit 2"
 like "$tmp/stderr" "^hwbp: e2: an execute breakpoint has length 1 \\(e1\\)$" "execute length 2: says why"

@@ -605,21 +605,10 @@ static BOOL
 check_location(struct run *r, const char *arg)
 {
 	MEMORY_BASIC_INFORMATION mbi;
-	const DWORD exec = PAGE_EXECUTE | PAGE_EXECUTE_READ |
-	    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
 
-	if (VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)opt.loc, &mbi,
-	    sizeof(mbi)) == 0) {
-		warn("%s: VirtualQueryEx(0x%llx)", arg,
-		    (unsigned long long)opt.loc);
+	if (!mem_query(r->s.process, opt.loc, &mbi, arg))
 		return FALSE;
-	}
-	if (mbi.State != MEM_COMMIT) {
-		warnx("%s: 0x%llx is not mapped in pid %lu", arg,
-		    (unsigned long long)opt.loc, r->s.pid);
-		return FALSE;
-	}
-	if (!opt.data && !(mbi.Protect & exec)) {
+	if (!opt.data && !(mbi.Protect & PAGE_EXECUTABLE)) {
 		warnx("%s: 0x%llx is not code: its page is not executable "
 		    "(protection 0x%lx); for a variable, use --data", arg,
 		    (unsigned long long)opt.loc, mbi.Protect);

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "mem.h"
 #include "tool.h"
 
 static const struct option longopts[] = {
@@ -86,6 +87,33 @@ warn_if_stack(struct run *r, addr_t a)
 			    r->s.threads[i].tid);
 			return;
 		}
+}
+
+/*
+ * A write watch where the target cannot write would never fire: refuse
+ * --access w when no page of [a, a+size) is writable.  FALSE after
+ * saying why.
+ */
+static BOOL
+check_writable(struct run *r, addr_t a, uint64_t size, const char *loc)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+	DWORD first = 0;
+	addr_t p = a;
+
+	do {
+		if (!mem_query(r->s.process, p, &mbi, loc))
+			return FALSE;
+		if (mbi.Protect & PAGE_WRITABLE)
+			return TRUE;
+		if (p == a)
+			first = mbi.Protect;
+		p = (addr_t)(uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+	} while (p - a < size);
+	warnx("%s: 0x%llx is not writable (protection 0x%lx): the target "
+	    "cannot write there, so --access w would never fire", loc,
+	    (unsigned long long)a, first);
+	return FALSE;
 }
 
 /* One of our pages fired.  Returns FALSE on failure. */
@@ -164,6 +192,8 @@ main(int argc, char *argv[])
 	if (!run_start(&r, &spec, 0))
 		return EXIT_RUNTIME;
 	ok = sym_resolve(&r.mods, argv[0], &a);
+	if (ok && want == ACCESS_WRITE)
+		ok = check_writable(&r, a, size, argv[0]);
 	if (ok)
 		warn_if_stack(&r, a);
 	if (ok && (g = guard_insert(&r.bp, a, (size_t)size, argv[0])) == NULL)

@@ -122,28 +122,45 @@ on_single_step(struct run *r)
 	return TRUE;
 }
 
-/* Fill the slots from the KIND LOCATION pairs; FALSE after saying why. */
+/*
+ * Fill the slots from the KIND LOCATION pairs; FALSE after saying why.
+ * Refused: what DR7 cannot watch (length 8 on a 32-bit target, an address
+ * not aligned to its length), memory that is not there, and a write watch
+ * on memory the target cannot write.
+ */
 static BOOL
 set_slots(struct run *r, int n, char **pairs)
 {
+	MEMORY_BASIC_INFORMATION mbi;
 	struct hwbp *hw;
-	char where[160];
+	char what[160], where[160];
 	int i;
 
 	for (i = 0; i < n; i++) {
 		hw = &r->bp.hw[i];
+		snprintf(what, sizeof(what), "%s %s", pairs[2 * i],
+		    pairs[2 * i + 1]);
 		parse_hw_kind(pairs[2 * i], &hw->rw, &hw->len);
 		if (!sym_resolve(&r->mods, pairs[2 * i + 1], &hw->addr))
 			return FALSE;
 		if (hw->len == 8 && r->s.cpu->ptrsize == 4) {
-			warnx("%s %s: length 8 needs a 64-bit target; pid %lu is "
-			    "32-bit", pairs[2 * i], pairs[2 * i + 1], r->s.pid);
+			warnx("%s: length 8 needs a 64-bit target; pid %lu is "
+			    "32-bit", what, r->s.pid);
 			return FALSE;
 		}
 		if (hw->addr % hw->len != 0) {
-			warnx("%s %s: 0x%llx is not aligned to %u bytes (DR7's "
-			    "LEN ignores the low address bits)", pairs[2 * i],
-			    pairs[2 * i + 1], (unsigned long long)hw->addr, hw->len);
+			warnx("%s: 0x%llx is not aligned to %u bytes (DR7's "
+			    "LEN ignores the low address bits)", what,
+			    (unsigned long long)hw->addr, hw->len);
+			return FALSE;
+		}
+		if (!mem_query(r->s.process, hw->addr, &mbi, what))
+			return FALSE;
+		if (hw->rw == DR7_RW_WRITE && !(mbi.Protect & PAGE_WRITABLE)) {
+			warnx("%s: 0x%llx is not writable (protection 0x%lx): "
+			    "the target cannot write there, so a write watch "
+			    "would never fire", what,
+			    (unsigned long long)hw->addr, mbi.Protect);
 			return FALSE;
 		}
 		if (hw->rw != DR7_RW_EXECUTE)
@@ -199,8 +216,9 @@ main(int argc, char *argv[])
 	if (argc < 2 || argc % 2 != 0)
 		errx(EXIT_USAGE, "give KIND LOCATION pairs (see hwbp -h)");
 	if (argc / 2 > DR_SLOTS)
-		errx(EXIT_USAGE, "%d breakpoints: the CPU has 4 debug address "
-		    "registers, DR0-DR3", argc / 2);
+		errx(EXIT_USAGE, "%s %s: a 5th breakpoint; the CPU has 4 debug "
+		    "address registers, DR0-DR3", argv[2 * DR_SLOTS],
+		    argv[2 * DR_SLOTS + 1]);
 	for (i = 0; i < argc; i += 2)
 		if ((why = parse_hw_kind(argv[i], &rw, &len)) != NULL)
 			errx(EXIT_USAGE, "%s: %s", argv[i], why);

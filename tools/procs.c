@@ -70,8 +70,7 @@ main(int argc, char *argv[])
 		default:
 			badopt(ch, argv, longopts);
 		}
-	if (optind < argc)
-		usage(EXIT_USAGE);
+	end_operands(argc - optind, argv + optind);
 
 	printf("%6s %6s %7s  %-4s %s\n", "pid", "ppid", "threads", "arch", "image");
 	if (!proc_walk(print_proc, &n))

@@ -116,8 +116,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	take_target(cmd, &argc, &argv, &spec);
-	if (argc > 0)
-		usage(EXIT_USAGE);
+	end_operands(argc, argv);
 
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;

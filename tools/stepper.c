@@ -693,7 +693,8 @@ int
 main(int argc, char *argv[])
 {
 	struct target_spec spec;
-	struct stepper st = { .r.ms = INFINITE, .last = STOP_STEP };
+	struct stepper st = { .r.ms = INFINITE, .r.unit = "step",
+	    .last = STOP_STEP };
 	const char *outfile = NULL;
 	uint64_t n = 0;
 	char **cmd;
@@ -717,8 +718,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	take_target(cmd, &argc, &argv, &spec);
-	if (argc > 0)
-		usage(EXIT_USAGE);
+	end_operands(argc, argv);
 	st.out = stdout;
 	if (outfile != NULL && (st.out = fopen(outfile, "w")) == NULL)
 		err(EXIT_RUNTIME, "%s", outfile);
@@ -745,7 +745,6 @@ main(int argc, char *argv[])
 	    st.last == STOP_EXCEPTION))
 		session_continue(&st.r.s, status_of(st.last));
 	st.r.hits = st.steps;
-	st.r.unit = "step";
 	if (st.r.ended == NULL && !session_interrupted())
 		st.r.ended = "done";
 	if (st.out != stdout)

@@ -92,6 +92,24 @@ test_targets(void)
 }
 
 static void
+test_command_line(void)
+{
+	char a0[] = "prog.exe", a1[] = "x y", a2[] = "say \"hi\"",
+	    a3[] = "C:\\dir\\", a4[] = "C:\\my dir\\", a5[] = "",
+	    *argv[] = { a0, a1, a2, a3, a4, a5, NULL }, buf[128], small[6];
+	size_t n;
+
+	n = join_command(argv, buf, sizeof(buf));
+	is_str(buf, "prog.exe \"x y\" \"say \\\"hi\\\"\" C:\\dir\\ "
+	    "\"C:\\my dir\\\\\" \"\"", "join_command quotes as "
+	    "CommandLineToArgvW reads");
+	ok(n == strlen(buf), "join_command returns the length");
+	ok(join_command(argv, small, sizeof(small)) == n &&
+	    strcmp(small, "prog.") == 0,
+	    "join_command truncates to the buffer and still counts it all");
+}
+
+static void
 test_eflags(void)
 {
 	char buf[128];
@@ -363,6 +381,7 @@ main(void)
 	setprogname("unit");
 	test_numbers();
 	test_targets();
+	test_command_line();
 	test_eflags();
 	test_dr7();
 	test_registers();
