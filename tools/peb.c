@@ -351,7 +351,7 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		default:
-			badopt(ch, argv);
+			badopt(ch, argv, longopts);
 		}
 	argc -= optind;
 	argv += optind;
