@@ -64,6 +64,7 @@ struct result {
 	unsigned long hits, false_hits, events, late;
 	unsigned long unblocked;	/* times held threads were let go */
 	DWORD hit_tid;		/* the thread of the last guard-page hit */
+	int stalled;		/* ended waiting for a step that never came */
 	double us;		/* the window's wall time */
 	int bytes;		/* bytes of code that differed while armed */
 	int slots;		/* debug-register slots DR7 had enabled */
@@ -393,10 +394,8 @@ measure(struct run *r, const struct kind *k, struct result *res)
 			if (step_unblock(&r->bp) > 0)
 				res->unblocked++;
 			else if (++stuck * STEP_WAIT >= 1000) {
-				warnx("%s: a thread stepping past the "
-				    "breakpoint did not come back within a "
-				    "second", k->name);
-				return FALSE;
+				res->stalled = 1;	/* end it here */
+				break;
 			}
 			continue;
 		}
@@ -540,9 +539,18 @@ print_notes(const struct result *res, size_t n, double floor_us)
 
 	for (i = 0; i < n; i++) {
 		ev = per_hit((double)res[i].events, res[i].hits);
-		if (res[i].hits == 0)
+		if (res[i].hits == 0 && opt.counted && res[i].c1 != res[i].c0)
+			printf("note: %s: no hits, yet the target's count shows "
+			    "%lu calls in its window: every one was missed\n",
+			    res[i].k->name, (unsigned long)(res[i].c1 - res[i].c0));
+		else if (res[i].hits == 0)
 			printf("note: %s: no hits in its window: the target did "
 			    "not reach the location\n", res[i].k->name);
+		if (res[i].stalled)
+			printf("note: %s: a thread stepping past the breakpoint "
+			    "did not come back within a second, so its window "
+			    "ended there, with that call maybe half made\n",
+			    res[i].k->name);
 		else if (!opt.race && floor_us > 0 && per_hit(res[i].us, res[i].hits) >
 		    10 * ev * floor_us)
 			printf("note: %s: most of its time per hit is the "
