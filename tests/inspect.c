@@ -6,11 +6,14 @@
  *   inspect PID bytes ADDR N    N bytes of memory at ADDR, in hex
  *   inspect PID prot ADDR       the protection of ADDR's page, in hex
  *   inspect PID dr7             "TID DR7" for every thread
+ *   inspect PID mem             "ws=BYTES private=BYTES": its working set
+ *                               and private bytes (GetProcessMemoryInfo)
  *
  * Reading a thread's debug registers needs it stopped for a moment:
  * SuspendThread, GetThreadContext, ResumeThread; nothing else changes.
  */
 #include <windows.h>
+#include <psapi.h>
 #include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,22 @@ dr7_all(DWORD pid)
 	return rc;
 }
 
+static int
+mem(DWORD pid)
+{
+	PROCESS_MEMORY_COUNTERS_EX pmc = { .cb = sizeof(pmc) };
+	HANDLE p;
+
+	if ((p = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE,
+	    pid)) == NULL || !GetProcessMemoryInfo(p,
+	    (PROCESS_MEMORY_COUNTERS *)&pmc, sizeof(pmc)))
+		return 1;
+	printf("ws=%llu private=%llu\n", (unsigned long long)pmc.WorkingSetSize,
+	    (unsigned long long)pmc.PrivateUsage);
+	CloseHandle(p);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -81,6 +100,8 @@ main(int argc, char *argv[])
 	pid = strtoul(argv[1], NULL, 0);
 	if (strcmp(argv[2], "dr7") == 0)
 		return dr7_all(pid);
+	if (strcmp(argv[2], "mem") == 0)
+		return mem(pid);
 	if (argc < 4)
 		goto usage;
 	a = (uintptr_t)strtoull(argv[3], NULL, 0);
@@ -104,6 +125,6 @@ main(int argc, char *argv[])
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: inspect pid bytes addr n | pid prot addr | pid dr7\n");
+	fprintf(stderr, "usage: inspect pid bytes addr n | pid prot addr | pid dr7 | pid mem\n");
 	return 2;
 }

@@ -118,6 +118,13 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
+	/*
+	 * Whole blocks of lines, not one write per line (or per register):
+	 * under Wine, every write to a console costs milliseconds, and a
+	 * target with 256 threads makes thousands of lines.  warn() flushes
+	 * stdout first, so an error still shows where it happened.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	/* Stop the whole target: at the break-in, every thread is frozen. */

@@ -82,6 +82,13 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
+	/*
+	 * Whole blocks of lines, not one write per line: under Wine, every
+	 * write to a console costs milliseconds, and a target may have
+	 * hundreds of threads.  warn() flushes stdout first, so an error
+	 * still shows where it happened.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	if (!session_wait_start(&s, 10000) || (n = thread_ids(s.pid, &tids)) < 0) {
