@@ -9,7 +9,9 @@
  *   inspect PID module ADDR     "BASE LINKED FILE": the module holding ADDR,
  *                               its base, its file's ImageBase, its file
  *   inspect PID disk ADDR N     "same", or one line per byte that differs
- *                               from the module's file: "+OFF disk XX memory YY"
+ *                               from the module's file: "+0xOFF disk XX memory YY"
+ *   inspect PID code            the same for the code sections of every
+ *                               module: "MODULE+0xRVA disk XX memory YY"
  *
  * Reading a thread's debug registers needs it stopped for a moment:
  * SuspendThread, GetThreadContext, ResumeThread; nothing else changes.
@@ -342,45 +344,116 @@ module_file(HANDLE p, uintptr_t a, uintptr_t *base, WCHAR *path,
 	return 1;
 }
 
-/* Compare n bytes at a with the module's file: print "same" or each difference. */
-static int
-disk_compare(HANDLE p, uintptr_t a, DWORD n)
+/*
+ * Compare n bytes at rva of the image mapped at base with its file, and
+ * print each byte that differs as "LABEL+0xOFF disk XX memory YY", OFF
+ * counted from rva plus origin.  Returns how many differ, or -1 after
+ * saying why.
+ */
+static long
+compare(HANDLE p, const struct image *im, uintptr_t base, DWORD rva, DWORD n,
+    const char *label, DWORD origin)
 {
-	unsigned char mem[4096], file[4096 + 14];
-	WCHAR path[MAX_PATH];
-	struct image im;
-	uintptr_t base;
+	unsigned char *mem, *file;
+	DWORD lo, i;
 	SIZE_T got;
-	DWORD rva, lo, i, diffs = 0;
+	long diffs = -1;
 	int b;
 
-	if (!ReadProcessMemory(p, (LPCVOID)a, mem, n, &got) || got != n)
-		return fail("ReadProcessMemory");
-	if (module_file(p, a, &base, path, &im) != 0)
-		return 1;
-	rva = (DWORD)(a - base);
+	if ((mem = malloc(n)) == NULL || (file = malloc(n + 14)) == NULL) {
+		fprintf(stderr, "inspect: out of memory\n");
+		exit(1);
+	}
+	if (!ReadProcessMemory(p, (LPCVOID)(base + rva), mem, n, &got) ||
+	    got != n) {
+		fail("ReadProcessMemory");
+		goto out;
+	}
 	/* The bytes asked for, and 7 on each side for the relocations. */
 	lo = rva < 7 ? 0 : rva - 7;
 	for (i = lo; i < rva + n + 7; i++)
-		if ((b = rva_byte(&im, i)) >= 0)
+		if ((b = rva_byte(im, i)) >= 0)
 			file[i - lo] = (unsigned char)b;
 		else if (i - rva < n) {
-			fprintf(stderr, "inspect: rva 0x%lx is in no section of "
-			    "%ls\n", (unsigned long)i, path);
-			return 1;
+			fprintf(stderr, "inspect: %s: rva 0x%lx is in no section "
+			    "of its file\n", label, (unsigned long)i);
+			goto out;
 		} else
 			file[i - lo] = 0;
-	if (base != im.base && !relocate(&im, (uint64_t)base - im.base, lo,
+	if (base != im->base && !relocate(im, (uint64_t)base - im->base, lo,
 	    file, rva - lo + n + 7))
+		goto out;
+	for (diffs = 0, i = 0; i < n; i++)
+		if (mem[i] != file[rva - lo + i]) {
+			printf("%s+0x%lx disk %02x memory %02x\n", label,
+			    (unsigned long)(origin + i), file[rva - lo + i], mem[i]);
+			diffs++;
+		}
+out:
+	free(mem);
+	free(file);
+	return diffs;
+}
+
+/* n bytes at a against the module's file: "same", or each difference. */
+static int
+disk_compare(HANDLE p, uintptr_t a, DWORD n)
+{
+	WCHAR path[MAX_PATH];
+	struct image im;
+	uintptr_t base;
+	long diffs;
+
+	if (module_file(p, a, &base, path, &im) != 0)
 		return 1;
-	for (i = 0; i < n; i++)
-		if (mem[i] != file[rva - lo + i])
-			printf("+%lu disk %02x memory %02x\n", (unsigned long)i,
-			    file[rva - lo + i], mem[i]), diffs++;
-	if (diffs == 0)
+	if ((diffs = compare(p, &im, base, (DWORD)(a - base), n, "", 0)) == 0)
 		printf("same\n");
 	free(im.data);
-	return 0;
+	return diffs < 0;
+}
+
+/* The code of every module against its file: "same", or each difference. */
+static int
+code_compare(HANDLE p)
+{
+	HMODULE mods[1024];
+	MODULEINFO mi;
+	WCHAR path[MAX_PATH], *w;
+	char name[MAX_PATH];
+	const IMAGE_SECTION_HEADER *s;
+	struct image im;
+	uintptr_t base;
+	DWORD need, i;
+	long diffs = 0, d;
+	int k, rc = 0;
+
+	if (!EnumProcessModulesEx(p, mods, sizeof(mods), &need, LIST_MODULES_ALL))
+		return fail("EnumProcessModulesEx");
+	for (i = 0; i < need / sizeof(mods[0]) && i < 1024; i++) {
+		if (!GetModuleInformation(p, mods[i], &mi, sizeof(mi)) ||
+		    module_file(p, (uintptr_t)mi.lpBaseOfDll, &base, path, &im) != 0) {
+			rc = 1;
+			continue;
+		}
+		w = wcsrchr(path, L'\\') ? wcsrchr(path, L'\\') + 1 : path;
+		snprintf(name, sizeof(name), "%ls", w);
+		for (k = 0; k < im.fh->NumberOfSections; k++) {
+			s = &im.sec[k];
+			if (!(s->Characteristics & IMAGE_SCN_MEM_EXECUTE))
+				continue;
+			d = compare(p, &im, base, s->VirtualAddress,
+			    s->Misc.VirtualSize ? s->Misc.VirtualSize :
+			    s->SizeOfRawData, name, s->VirtualAddress);
+			if (d < 0)
+				rc = 1;
+			else
+				diffs += d;
+		}
+		free(im.data);
+	}
+	if (rc == 0 && diffs == 0)
+		printf("same\n");
+	return rc;
 }
 
 int
@@ -402,12 +475,14 @@ main(int argc, char *argv[])
 	pid = strtoul(argv[1], NULL, 0);
 	if (strcmp(argv[2], "dr7") == 0)
 		return dr7_all(pid);
+	if ((p = OpenProcess(PROCESS_VM_READ | PROCESS_QUERY_INFORMATION, FALSE,
+	    pid)) == NULL)
+		return fail("OpenProcess");
+	if (strcmp(argv[2], "code") == 0)
+		return code_compare(p);
 	if (argc < 4)
 		goto usage;
 	a = (uintptr_t)strtoull(argv[3], NULL, 0);
-	if ((p = OpenProcess(PROCESS_VM_READ | PROCESS_QUERY_INFORMATION, FALSE,
-	    pid)) == NULL)
-		return 1;
 	if (strcmp(argv[2], "prot") == 0) {
 		if (!VirtualQueryEx(p, (LPCVOID)a, &mbi, sizeof(mbi)))
 			return 1;
@@ -432,10 +507,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (strcmp(argv[2], "disk") == 0 && argc == 5 &&
-	    (n = strtoul(argv[4], NULL, 0)) > 0 && n <= sizeof(buf))
+	    (n = strtoul(argv[4], NULL, 0)) > 0 && n <= 1u << 24)
 		return disk_compare(p, a, (DWORD)n);
 usage:
 	fprintf(stderr, "usage: inspect pid bytes addr n | pid prot addr | "
-	    "pid dr7 |\n       pid module addr | pid disk addr n\n");
+	    "pid dr7 |\n       pid module addr | pid disk addr n | pid code\n");
 	return 2;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
-# inspect disk: a clean target's code is the same as its modules' files
-# (msvcrt, kernel32, the program's own), on x86, x64 and WOW64; the file
-# compared is the one really mapped; an INT3 that softbp planted shows.
+# inspect disk and code: a clean target's code is the same as its
+# modules' files (msvcrt, kernel32, the program's own), on x86, x64 and
+# WOW64; the file compared is the one really mapped; an INT3 that softbp
+# planted shows.
 . "$(dirname "$0")/lib.sh"
 
 # addr NAME: the address softbp resolved NAME to, from its last run.
@@ -29,6 +30,7 @@ for a in x64 x86; do
 	is "$(disk "$pid" "$W" 64)" same "$a: a clean spin_threads!work is as on disk"
 	is "$(disk "$pid" "$(printf '0x%x' $((W & ~0xfff)))" 4096)" same \
 	    "$a: and the whole page of code around it"
+	is "$(code "$pid")" same "$a: so is the code of every module"
 
 	# The inspector can fail: an INT3 in place shows, with the byte it
 	# replaced.  Locations this target never runs, so no hit takes the
@@ -40,9 +42,13 @@ for a in x64 x86; do
 	for loc in 'msvcrt!puts' 'spin_threads!worker'; do
 		at=$(sed -n "s/^breakpoint [0-9] at $loc (\\(0x[0-9a-f]*\\)): saved byte \\(..\\).*/\\1 \\2/p" \
 		    "$tmp/attached" | tr -d '\r')
-		is "$(disk "$pid" "${at% *}" 16)" "+0 disk ${at#* } memory cc" \
+		is "$(disk "$pid" "${at% *}" 16)" "+0x0 disk ${at#* } memory cc" \
 		    "$a: softbp's INT3 at $loc shows, over its byte ${at#* }"
 	done
+	code "$pid" > "$tmp/code"
+	is "$(wc -l < "$tmp/code")" 2 "$a: the code of every module: two bytes differ"
+	like "$tmp/code" '^msvcrt\.dll\+0x[0-9a-f]+ disk [0-9a-f]{2} memory cc$' "$a: one in msvcrt.dll"
+	like "$tmp/code" '^spin_threads\.exe\+0x[0-9a-f]+ disk [0-9a-f]{2} memory cc$' "$a: one in spin_threads.exe"
 	interrupt softbp "$pid"
 	wait $sbp
 	like "$tmp/attached" 'interrupted; breakpoints removed' "$a: softbp interrupted"
@@ -50,6 +56,7 @@ for a in x64 x86; do
 		at=$(sed -n "s/^breakpoint [0-9] at $loc (\\(0x[0-9a-f]*\\)).*/\\1/p" "$tmp/attached" | tr -d '\r')
 		is "$(disk "$pid" "$at" 16)" same "$a: $loc is as on disk again"
 	done
+	is "$(code "$pid")" same "$a: and all the code"
 	stop "$pid"
 done
 
