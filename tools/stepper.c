@@ -693,7 +693,8 @@ int
 main(int argc, char *argv[])
 {
 	struct target_spec spec;
-	struct stepper st = { .r.ms = INFINITE, .last = STOP_STEP };
+	struct stepper st = { .r.ms = INFINITE, .r.unit = "step",
+	    .last = STOP_STEP };
 	const char *outfile = NULL;
 	uint64_t n = 0;
 	char **cmd;
@@ -745,7 +746,6 @@ main(int argc, char *argv[])
 	    st.last == STOP_EXCEPTION))
 		session_continue(&st.r.s, status_of(st.last));
 	st.r.hits = st.steps;
-	st.r.unit = "step";
 	if (st.r.ended == NULL && !session_interrupted())
 		st.r.ended = "done";
 	if (st.out != stdout)
