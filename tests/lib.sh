@@ -136,11 +136,16 @@ one_line() {
 	[ "$(wc -l < "$1")" -eq 1 ]
 }
 
-# bytes PID ADDR N / prot PID ADDR / dr7s PID: what tests/inspect.c sees
-# in a live target, without debugging it.
+# bytes PID ADDR N / prot PID ADDR / dr7s PID / disk PID ADDR N / code
+# PID: what tests/inspect.c sees in a live target, without debugging it.
+# disk compares N bytes at ADDR with the module's file: "same", or a line
+# "+0xOFFSET disk XX memory YY" for each byte that differs; code does the
+# same for the code of every module: "MODULE+0xRVA disk XX memory YY".
 bytes() { $RUN build/x64/inspect.exe "$1" bytes "$2" "$3" | tr -d '\r'; }
 prot() { $RUN build/x64/inspect.exe "$1" prot "$2" | tr -d '\r'; }
 dr7s() { $RUN build/x64/inspect.exe "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
+disk() { $RUN build/x64/inspect.exe "$1" disk "$2" "$3" 2>&1 | tr -d '\r'; }
+code() { $RUN build/x64/inspect.exe "$1" code 2>&1 | tr -d '\r'; }
 
 # interrupt NAME PID: send Ctrl-C to the running tool NAME.exe that
 # debugs PID.  Wine turns SIGINT into CTRL_C_EVENT for the Windows

@@ -1,0 +1,272 @@
+#!/bin/sh
+# exitpaths: every way a run can end, for every tool that changes its
+# target (softbp, hwbp, guardbp, stepper, bpcompare): the hit count, the
+# time limit, Ctrl-C, a thread of the target exiting while a breakpoint
+# is set, the target exiting, and an error halfway through.  After each,
+# tests/inspect.c looks at the target from outside: its code is as on
+# disk, DR7 is 0 in every thread, the page's protection is as before, and
+# the target runs on.  Last, what a tool killed outright leaves behind.
+. "$(dirname "$0")/lib.sh"
+
+TOOLS="softbp hwbp guardbp stepper bpcompare"
+
+# args TOOL: the tool's operands for a breakpoint on msvcrt!printf.
+args() {
+	case $1 in
+	softbp)		echo "$pid msvcrt!printf" ;;
+	hwbp)		echo "$pid e1 msvcrt!printf" ;;
+	guardbp)	echo "--access x $pid msvcrt!printf" ;;
+	stepper)	echo "--over $pid" ;;
+	bpcompare)	echo "-k int3,hw,guard $pid msvcrt!printf" ;;
+	esac
+}
+
+# summary WHY: the last line of a run that ended for WHY and cleaned up.
+summary() { echo "^[0-9]+ (hits?|steps?); $1; breakpoints removed, detached, the target keeps running\$"; }
+
+# clean WHAT ADDR PROT: the inspection after a run against $pid.  The
+# protection first: a guard page left behind goes at the next access
+# (and the target with it, which the last check sees).
+clean() {
+	is "$(prot "$pid" "$2")" "$3" "$1: the page's protection is as before"
+	is "$(disk "$pid" "$2" 16)" same "$1: the code at the location is as on disk"
+	is "$(code "$pid")" same "$1: and so is the code of every module"
+	is "$(dr7s "$pid")" "0 " "$1: DR7 is 0 in every thread"
+	ok "$1: the target is running" running "$pid"
+}
+
+# bg ARCH NAME ARGS...: run a tool in the background, its output in $tmp/bg.
+bg() {
+	_a=$1 _n=$2; shift 2
+	: > "$tmp/bg"
+	timeout -k 5 90 $RUN "build/$_a/$_n.exe" "$@" > "$tmp/bg" 2>&1 &
+	bgpid=$!
+}
+
+# bg_wait: wait for it; $rc, and its output without CRs in $tmp/stdout.
+bg_wait() {
+	wait "$bgpid"
+	rc=$?
+	tr -d '\r' < "$tmp/bg" > "$tmp/stdout"
+}
+
+# lines FILE REGEX N: until N lines of FILE match, at most 10 s.
+lines() {
+	_i=0
+	until [ "$(tr -d '\r' < "$1" | grep -Ec -- "$2")" -ge "$3" ]; do
+		_i=$((_i + 1)); [ $_i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+
+# gone PID: the process is no more, within 10 s.
+gone() {
+	_i=0
+	while running "$1"; do
+		_i=$((_i + 1)); [ $_i -gt 40 ] && return 1
+		sleep 0.25
+	done
+}
+
+# --- The hit count, the time limit, Ctrl-C, an error halfway -----------
+# One printf_loop per tool; x64 on x64, and x64 on WOW64 for -n and Ctrl-C.
+for combo in x64:x64 x64:x86; do
+	t=${combo%:*} a=${combo#*:}
+	for tl in $TOOLS; do
+		w="$combo $tl"
+		start "$a" printf_loop
+		P=$(field printf "$first")
+		pprot=$(prot "$pid" "$P")
+
+		# -n: stepper counts steps, bpcompare hits per kind.
+		case $tl in
+		stepper)	n="-n 20" ;;
+		bpcompare)	n="-n 3 -s 5" ;;
+		*)		n="-n 3" ;;
+		esac
+		tool "$t" $tl $n $(args $tl)
+		is "$rc" 0 "$w -n: exit 0"
+		case $tl in
+		stepper)	like "$tmp/stdout" "^20 steps; done; " "$w -n: 20 steps" ;;
+		bpcompare)	like "$tmp/stdout" "$(summary 'every kind measured')" "$w -n: every kind measured" ;;
+		*)		like "$tmp/stdout" "$(summary 'hit count reached')" "$w -n: hit count reached" ;;
+		esac
+		clean "$w -n" "$P" "$pprot"
+		ok "$w -n: the target keeps printing" grows "$out"
+
+		# -s (stepper has none).
+		if [ "$a" = x64 ] && [ $tl != stepper ]; then
+			case $tl in
+			bpcompare)	s="-n 100000 -s 1"; why='every kind measured' ;;
+			*)		s="-s 1"; why='time limit reached' ;;
+			esac
+			tool "$t" $tl $s $(args $tl)
+			is "$rc" 0 "$w -s: exit 0"
+			like "$tmp/stdout" "$(summary "$why")" "$w -s: $why"
+			clean "$w -s" "$P" "$pprot"
+			ok "$w -s: the target keeps printing" grows "$out"
+		fi
+
+		# Ctrl-C, once the run is well under way.
+		case $tl in
+		stepper)	n="-n 1000000"; busy='^ +5  ' ;;
+		bpcompare)	n="-n 100000 -s 20"; busy='^floor: ' ;;
+		*)		n=""; busy='^hit 2 ' ;;
+		esac
+		bg "$t" $tl $n $(args $tl)
+		wait_for "$tmp/bg" "$busy"
+		[ $tl = bpcompare ] && sleep 1	# into the int3 window
+		interrupt $tl "$pid"
+		bg_wait
+		# bpcompare's measurement is cut short: a failure.
+		is "$rc" "$([ $tl = bpcompare ] && echo 1 || echo 0)" "$w Ctrl-C: exit status"
+		like "$tmp/stdout" "$(summary interrupted)" "$w Ctrl-C: interrupted, cleaned up"
+		clean "$w Ctrl-C" "$P" "$pprot"
+		ok "$w Ctrl-C: the target keeps printing" grows "$out"
+
+		# An error after attaching, with the first location already
+		# in place where the tool sets them one by one.
+		if [ "$a" = x64 ]; then
+			case $tl in
+			softbp)		set -- "$pid" 'msvcrt!printf' 0x10 ;;
+			hwbp)		set -- "$pid" e1 'msvcrt!printf' w4 "$(printf '0x%x' $((P + 1)))" ;;
+			guardbp)	set -- "$pid" 'msvcrt!printf' 0x40000000 ;;
+			stepper)	set -- -t 99999 "$pid" ;;
+			bpcompare)	set -- --count 0x10 "$pid" 'msvcrt!printf' ;;
+			esac
+			tool "$t" $tl "$@"
+			is "$rc" 1 "$w halfway: exit 1"
+			case $tl in
+			softbp)	like "$tmp/stdout" '^breakpoint 1 at msvcrt!printf .*, wrote cc$' \
+				    "$w halfway: the first INT3 was in place" ;;
+			hwbp)	like "$tmp/stdout" '^DR0 = msvcrt!printf ' "$w halfway: DR0 was chosen" ;;
+			stepper) like "$tmp/stdout" '^0 steps; ' "$w halfway: counts steps" ;;
+			esac
+			ok "$w halfway: one line on stderr" one_line "$tmp/stderr"
+			like "$tmp/stdout" "$(summary 'stopped by an error')" "$w halfway: stopped by an error, cleaned up"
+			clean "$w halfway" "$P" "$pprot"
+			ok "$w halfway: the target keeps printing" grows "$out"
+		fi
+		stop "$pid"
+	done
+done
+
+# --- A thread exits while the breakpoint is set -------------------------
+# spin_threads -x: two late workers each call spin_threads!work three
+# times, a second apart, and exit; they start once the tool is attached
+# (bpcompare first measures its floor for up to 3 s).  The tool sees them
+# start, hit and exit, and is then stopped with Ctrl-C; stepper steps a
+# late worker until it exits; bpcompare ends on its time limit.
+start x64 spin_threads 1
+tool x64 softbp -1 -s 1 "$pid" 'spin_threads!work'
+W=$(sed -n 's/^breakpoint 1 at spin_threads!work (\(0x[0-9a-f]*\)).*/\1/p' "$tmp/stdout")
+ok "spin_threads!work is at $W" [ -n "$W" ]
+wprot=$(prot "$pid" "$W")
+stop "$pid"
+
+# works: spin_threads still calls work(): a fresh softbp catches a call.
+works() {
+	tool x64 softbp -n 1 -s 5 "$pid" 'spin_threads!work'
+	grep -q '^1 hit; hit count reached; breakpoints removed' "$tmp/stdout"
+}
+
+for tl in $TOOLS; do
+	w="thread exit: $tl"
+	start x64 spin_threads -x -l 2 -d "$([ $tl = bpcompare ] && echo 4000 || echo 1500)" 1
+	case $tl in
+	stepper)
+		wait_for "$out" '^late tids='
+		late=$(sed -n 's/^late tids=\([0-9]*\),.*/\1/p' "$out" | tr -d '\r')
+		tool x64 stepper --over -n 1000000 -t "$late" "$pid"
+		is "$rc" 0 "$w: exit 0"
+		like "$tmp/stdout" '^the thread exited$' "$w: the stepped thread exited"
+		like "$tmp/stdout" "$(summary done)" "$w: cleaned up"
+		;;
+	bpcompare)
+		tool x64 bpcompare -k hw -n 100000 -s 8 "$pid" 'spin_threads!work'
+		is "$rc" 0 "$w: exit 0"
+		ok "$w: both late workers exited meanwhile" lines "$out" '^exit tid=' 2
+		like "$tmp/stdout" '^hw: [1-9][0-9]* hits' "$w: hits"
+		like "$tmp/stdout" "$(summary 'every kind measured')" "$w: cleaned up"
+		;;
+	*)
+		case $tl in
+		hwbp)		bg x64 hwbp "$pid" e1 'spin_threads!work' ;;
+		guardbp)	bg x64 guardbp --access x "$pid" 'spin_threads!work' ;;
+		softbp)		bg x64 softbp "$pid" 'spin_threads!work' ;;
+		esac
+		lines "$out" '^exit tid=' 2
+		wait_for "$tmp/bg" '^hit '
+		interrupt $tl "$pid"
+		bg_wait
+		is "$rc" 0 "$w: exit 0"
+		ok "$w: both late workers exited meanwhile" lines "$out" '^exit tid=' 2
+		for tid in $(sed -n 's/^late tids=//p' "$out" | tr -d '\r' | tr ',' ' '); do
+			like "$tmp/stdout" "^hit [0-9]+  tid $tid  " "$w: late worker $tid hit"
+		done
+		[ $tl = hwbp ] && like "$tmp/stdout" '^tid [0-9]+: thread exited; its debug registers went with it$' \
+		    "$w: hwbp saw a thread exit"
+		like "$tmp/stdout" "$(summary interrupted)" "$w: cleaned up"
+		;;
+	esac
+	clean "$w" "$W" "$wprot"
+	ok "$w: the target still calls work()" works
+	stop "$pid"
+done
+
+# --- The target exits while the breakpoint is set -----------------------
+# printf_loop -n 30 makes 30 calls, a tenth of a second apart, and exits.
+for tl in $TOOLS; do
+	w="target exit: $tl"
+	start x64 printf_loop -n 30
+	case $tl in
+	stepper)	tool x64 stepper --over -n 1000000 "$pid" ;;
+	bpcompare)	tool x64 bpcompare -k int3 -n 100000 -s 20 "$pid" 'msvcrt!printf' ;;
+	*)		tool x64 $tl $(args $tl) ;;
+	esac
+	# bpcompare's window is cut short, with no result: a failure.
+	is "$rc" "$([ $tl = bpcompare ] && echo 1 || echo 0)" "$w: exit status"
+	like "$tmp/stdout" '; the target exited; nothing left to clean up$' "$w: the target exited"
+	wait_for "$out" '^going\.\.\.30'
+	like "$out" '^going\.\.\.30' "$w: the target made all its 30 calls"
+	ok "$w: the target is gone" gone "$pid"
+done
+
+# --- Killed outright ----------------------------------------------------
+# Then no cleanup runs.  Wine ends the debug session without killing the
+# target (the tool asked for that), and what the tool had set stays set:
+# softbp's INT3 in printf, hwbp's DR7 in every thread.  The next call
+# meets it with no debugger to answer, the exception goes unhandled, and
+# Wine ends the target (after its crash report).  printf_loop -d 5000
+# leaves time to look between two calls.
+start x64 printf_loop -d 5000
+P=$(field printf "$first")
+bg x64 softbp "$pid" 'msvcrt!printf'
+wait_for "$tmp/bg" '^hit 1 '
+i=0	# the hit's single-step is done when the INT3 is back
+while [ "$(bytes "$pid" "$P" 1)" != cc ] && [ $i -lt 20 ]; do i=$((i + 1)); sleep 0.1; done
+saved=$(sed -n 's/^breakpoint 1 at .* saved byte \(..\), wrote cc.*/\1/p' "$tmp/bg" | tr -d '\r')
+$RUN taskkill /F /PID "$($RUN build/x64/procs.exe | tr -d '\r' | awk '$5 == "softbp.exe" { print $1 }')" > /dev/null
+bg_wait
+unlike "$tmp/stdout" 'breakpoints removed' "killed softbp: no cleanup ran"
+is "$(disk "$pid" "$P" 16)" "+0x0 disk $saved memory cc" "killed softbp: the INT3 stays in printf"
+ok "killed softbp: the target runs on, for now" running "$pid"
+ok "killed softbp: the next call kills it" gone "$pid"
+[ -n "$RUN" ] && like "$out" '^wine: Unhandled exception 0x80000003 ' \
+    "killed softbp: Wine reports an unhandled breakpoint exception"
+
+start x64 printf_loop -d 5000
+bg x64 hwbp "$pid" e1 'msvcrt!printf'
+wait_for "$tmp/bg" '^hit 1 '
+sleep 0.5	# the hit answered, the tool waits
+kill -KILL "$(pgrep -f "^Z:.*[\\\\/]hwbp\\.exe .*$pid" | head -n 1)"
+bg_wait
+unlike "$tmp/stdout" 'breakpoints removed' "killed hwbp: no cleanup ran"
+is "$(dr7s "$pid")" "1 " "killed hwbp: DR7 stays set: slot 0, execute"
+is "$(code "$pid")" same "killed hwbp: no code changed"
+ok "killed hwbp: the target runs on, for now" running "$pid"
+ok "killed hwbp: the next call kills it" gone "$pid"
+[ -n "$RUN" ] && like "$out" '^wine: Unhandled exception 0x80000004 ' \
+    "killed hwbp: Wine reports an unhandled single-step exception"
+
+done_testing
