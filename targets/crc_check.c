@@ -5,9 +5,10 @@
  * First line: pid=N checked=ADDRESS crc=VALUE.  Once a second it
  *   - checksums the first bytes of its own function checked(), which it
  *     calls every time: a software breakpoint there changes them;
- *   - reads the debug registers DR0-DR3 and DR7 of its main thread (from
- *     a second thread, as a thread cannot stop itself to look): a
- *     hardware breakpoint shows there and nowhere else;
+ *   - reads the debug registers DR0-DR3 and DR7 of the thread doing the
+ *     checks: a debugger sets a hardware breakpoint in every thread, and
+ *     it shows there and nowhere else (a thread may read its own context
+ *     without stopping; another thread it would have to suspend first);
  *   - asks IsDebuggerPresent(), which reads PEB.BeingDebugged.
  * and prints a line whenever one of them changes.  A guard page changes
  * none of them.  checked() is exported, so "crc_check!checked" names it,
@@ -21,7 +22,6 @@
 
 /* Calls to checked() so far, counted by the caller just before each. */
 __declspec(dllexport) volatile LONG calls;
-static HANDLE main_thread;
 
 __declspec(dllexport) __attribute__((noipa)) LONG
 checked(LONG x)
@@ -66,12 +66,10 @@ watcher(void *arg)
 		}
 		memset(&c, 0, sizeof(c));
 		c.ContextFlags = CONTEXT_DEBUG_REGISTERS;
-		SuspendThread(main_thread);
-		if (GetThreadContext(main_thread, &c)) {
+		if (GetThreadContext(GetCurrentThread(), &c)) {
 			dr[0] = c.Dr0; dr[1] = c.Dr1; dr[2] = c.Dr2;
 			dr[3] = c.Dr3; dr[4] = c.Dr7;
 		}
-		ResumeThread(main_thread);
 		for (i = 0, changed = 0; i < 5; i++)
 			changed |= dr[i] != seen[i];
 		if (changed) {
@@ -96,8 +94,6 @@ main(void)
 	volatile LONG x = 0;	/* volatile: every call must really happen */
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
-	    GetCurrentProcess(), &main_thread, 0, FALSE, DUPLICATE_SAME_ACCESS);
 	printf("pid=%lu checked=0x%llx crc=%08lx\n", GetCurrentProcessId(),
 	    (unsigned long long)(uintptr_t)checked,
 	    (unsigned long)crc_of_checked());

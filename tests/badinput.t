@@ -17,8 +17,8 @@ v_x86=$pid out_x86=$out pf_x86=$(field printf "$first")
 code_x64=$(bytes "$v_x64" "$pf_x64" 16) prot_x64=$(prot "$v_x64" "$pf_x64")
 code_x86=$(bytes "$v_x86" "$pf_x86" 16) prot_x86=$(prot "$v_x86" "$pf_x86")
 # A thread of each, to name as a thread of the other.
-tid_x64=$($RUN build/x64/inspect.exe "$v_x64" dr7 | awk 'NR == 1 { print $1 }')
-tid_x86=$($RUN build/x64/inspect.exe "$v_x86" dr7 | awk 'NR == 1 { print $1 }')
+tid_x64=$(inspect "$v_x64" dr7 | awk 'NR == 1 { print $1 }')
+tid_x86=$(inspect "$v_x86" dr7 | awk 'NR == 1 { print $1 }')
 
 # victim ARCH: $v, $vout, $vpf, $vcode, $vprot of the ARCH target.
 victim() {

@@ -20,7 +20,7 @@ for a in x64 x86; do
 	stop "$pid"
 
 	start "$a" spin_threads 1
-	file_of() { $RUN build/x64/inspect.exe "$pid" module "$1" | tr -d '\r' | cut -d' ' -f3-; }
+	file_of() { inspect "$pid" module "$1" | tr -d '\r' | cut -d' ' -f3-; }
 	is "$(file_of "$S")" "C:\\windows\\$sys\\kernel32.dll" "$a: Sleep is in $sys's kernel32.dll"
 	is "$(file_of "$P")" "C:\\windows\\$sys\\msvcrt.dll" "$a: printf is in $sys's msvcrt.dll"
 	is "$(file_of "$W")" "Z:$(printf '%s' "$top" | tr / '\\')\\build\\$a\\spin_threads.exe" \

@@ -141,11 +141,14 @@ one_line() {
 # disk compares N bytes at ADDR with the module's file: "same", or a line
 # "+0xOFFSET disk XX memory YY" for each byte that differs; code does the
 # same for the code of every module: "MODULE+0xRVA disk XX memory YY".
-bytes() { $RUN build/x64/inspect.exe "$1" bytes "$2" "$3" | tr -d '\r'; }
-prot() { $RUN build/x64/inspect.exe "$1" prot "$2" | tr -d '\r'; }
-dr7s() { $RUN build/x64/inspect.exe "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
-disk() { $RUN build/x64/inspect.exe "$1" disk "$2" "$3" 2>&1 | tr -d '\r'; }
-code() { $RUN build/x64/inspect.exe "$1" code 2>&1 | tr -d '\r'; }
+# A thread wedged inside Wine (see README) would hang dr7 for good: each
+# look has a time limit, and prints nothing if it runs out.
+inspect() { timeout -k 5 30 $RUN build/x64/inspect.exe "$@"; }
+bytes() { inspect "$1" bytes "$2" "$3" | tr -d '\r'; }
+prot() { inspect "$1" prot "$2" | tr -d '\r'; }
+dr7s() { inspect "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
+disk() { inspect "$1" disk "$2" "$3" 2>&1 | tr -d '\r'; }
+code() { inspect "$1" code 2>&1 | tr -d '\r'; }
 
 # interrupt NAME PID: send Ctrl-C to the running tool NAME.exe that
 # debugs PID.  Wine turns SIGINT into CTRL_C_EVENT for the Windows

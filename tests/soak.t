@@ -12,7 +12,7 @@ secs=60
 margin=1048576
 
 # mem PID: "ws=BYTES private=BYTES" of a live process (tests/inspect.c).
-mem() { $RUN build/x64/inspect.exe "$1" mem | tr -d '\r'; }
+mem() { inspect "$1" mem | tr -d '\r'; }
 
 # toolpid ARCH: the Windows pid of the running ARCH build of softbp.
 toolpid() {

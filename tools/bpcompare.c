@@ -65,6 +65,8 @@ struct result {
 	unsigned long unblocked;	/* times held threads were let go */
 	DWORD hit_tid;		/* the thread of the last guard-page hit */
 	int stalled;		/* ended waiting for a step that never came */
+	int cut;		/* cut short by Ctrl-C or the target's exit */
+	int counted;		/* c0 and c1 are the target's count */
 	double us;		/* the window's wall time */
 	int bytes;		/* bytes of code that differed while armed */
 	int slots;		/* debug-register slots DR7 had enabled */
@@ -366,6 +368,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 
 	memset(res, 0, sizeof(*res));
 	res->k = k;
+	res->counted = opt.counted;
 	nheld = session_suspend(s, 0, &held);
 	ok = arm(r, k);
 	if (ok) {
@@ -385,8 +388,12 @@ measure(struct run *r, const struct kind *k, struct result *res)
 		if (r->bp.nsteppers > 0)	/* a step takes microseconds */
 			wait = STEP_WAIT;
 		rc = session_wait(s, wait);
-		if (rc < 0 || (rc == 0 && session_interrupted()))
+		if (rc < 0)
 			return FALSE;
+		if (rc == 0 && session_interrupted()) {
+			res->cut = 1;	/* Ctrl-C: what we have, then stop */
+			break;
+		}
 		if (rc == 0 && r->bp.nsteppers == 0)
 			break;		/* time's up, nothing under way */
 		if (rc == 0) {
@@ -399,8 +406,14 @@ measure(struct run *r, const struct kind *k, struct result *res)
 			}
 			continue;
 		}
-		if ((rc = on_event(r, k, res, t0, &status)) < 0 || s->exited)
+		if ((rc = on_event(r, k, res, t0, &status)) < 0)
 			return FALSE;
+		if (s->exited) {
+			res->cut = 1;	/* nothing left to count or clean */
+			res->counted = 0;
+			res->us = now_us() - start;
+			return TRUE;
+		}
 		/* The step that ends a hardware window is ours, not its cost. */
 		if (k->mech != HW || rc == 0)
 			res->events++;
@@ -471,9 +484,12 @@ print_table(const struct result *res, size_t n, double floor_us,
 			    res[i].bytes, res[i].slots, res[i].k->at_once,
 			    seen_by(&res[i], seen, sizeof(seen)));
 			calls = (long)(res[i].c1 - res[i].c0);
-			if (opt.counted)
-				printf(",%ld,%ld", calls, opt.data ? 0 :
-				    calls - (long)res[i].hits);
+			if (opt.counted && res[i].counted)
+				printf(",%ld,", calls);
+			else if (opt.counted)
+				printf(",,");
+			if (opt.counted && res[i].counted && !opt.data)
+				printf("%ld", calls - (long)res[i].hits);
 			putchar('\n');
 		}
 		return;
@@ -496,9 +512,11 @@ print_table(const struct result *res, size_t n, double floor_us,
 		    res[i].bytes, res[i].slots, res[i].k->at_once,
 		    seen_by(&res[i], seen, sizeof(seen)));
 		calls = (long)(res[i].c1 - res[i].c0);
-		if (opt.counted)
+		if (opt.counted && !res[i].counted)
+			printf(" %6s%s", "-", opt.data ? "" : "      -");
+		else if (opt.counted)
 			printf(" %6ld", calls);
-		if (opt.counted && !opt.data)
+		if (opt.counted && res[i].counted && !opt.data)
 			printf(" %6ld", calls - (long)res[i].hits);
 		putchar('\n');
 	}
@@ -719,7 +737,7 @@ main(int argc, char *argv[])
 			    r.s.threads[0].tid);
 		fflush(stdout);
 	}
-	for (i = 0; ok && i < nkinds; i++) {
+	for (i = 0; ok && i < nkinds && !session_interrupted(); i++) {
 		if (opt.race && kinds[i]->mech == HW && running_on_wine()) {
 			printf("%s: skipped: under Wine 8, threads that hit a debug "
 			    "register at the same moment can wedge for good; run "
@@ -733,11 +751,14 @@ main(int argc, char *argv[])
 		printf("%s: %lu hit%s, %lu false, %lu events in %.3f s",
 		    kinds[i]->name, rs->hits, rs->hits == 1 ? "" : "s",
 		    rs->false_hits, rs->events, rs->us / 1e6);
-		if (opt.counted)
+		if (opt.counted && !r.s.exited)
 			printf("; the target's count went %lu -> %lu",
 			    (unsigned long)rs->c0, (unsigned long)rs->c1);
-		printf("; removed\n");
+		printf("; %s\n", r.s.exited ? "the target exited" : rs->cut ?
+		    "cut short by Ctrl-C; removed" : "removed");
 		fflush(stdout);
+		if (rs->cut)
+			break;
 	}
 	if (done > 0) {
 		print_table(res, done, floor_us, floor_steps);
@@ -746,7 +767,7 @@ main(int argc, char *argv[])
 			print_notes(res, done, floor_us);
 		}
 	}
-	if (ok)
+	if (ok && (done == 0 || !res[done - 1].cut))
 		r.ended = "every kind measured";
 	return run_finish(&r, ok);
 }
