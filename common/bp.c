@@ -297,11 +297,9 @@ allows(DWORD prot, ULONG_PTR access)
 {
 	switch (access) {
 	case ACCESS_WRITE:
-		return (prot & (PAGE_READWRITE | PAGE_WRITECOPY |
-		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+		return (prot & PAGE_WRITABLE) != 0;
 	case ACCESS_EXECUTE:
-		return (prot & (PAGE_EXECUTE | PAGE_EXECUTE_READ |
-		    PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY)) != 0;
+		return (prot & PAGE_EXECUTABLE) != 0;
 	default:
 		return (prot & PAGE_NOACCESS) == 0;
 	}

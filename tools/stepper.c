@@ -460,9 +460,8 @@ executable(struct stepper *st, addr_t a)
 	MEMORY_BASIC_INFORMATION mbi;
 
 	return VirtualQueryEx(st->r.s.process, (LPCVOID)(uintptr_t)a, &mbi,
-	    sizeof(mbi)) && mbi.State == MEM_COMMIT && (mbi.Protect &
-	    (PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE |
-	    PAGE_EXECUTE_WRITECOPY)) && !(mbi.Protect & PAGE_GUARD);
+	    sizeof(mbi)) && mbi.State == MEM_COMMIT &&
+	    (mbi.Protect & PAGE_EXECUTABLE) && !(mbi.Protect & PAGE_GUARD);
 }
 
 /*
