@@ -511,15 +511,31 @@ step_end(struct bpset *b, DWORD tid)
 	return ok;
 }
 
-size_t
-step_unblock(struct bpset *b)
-{
-	size_t n = b->nsuspended;
+/* How long a single-step may take before bp_wait() lets the others go. */
+#define STEP_WAIT	200	/* ms */
 
-	session_resume(b->s, b->suspended, b->nsuspended);
-	b->suspended = NULL;
-	b->nsuspended = 0;
-	return n;
+int
+bp_wait(struct bpset *b, DWORD timeout)
+{
+	DWORD t0 = GetTickCount(), used, left;
+	int rc;
+
+	for (;;) {
+		left = timeout;
+		if (timeout != INFINITE) {
+			used = GetTickCount() - t0;
+			left = used < timeout ? timeout - used : 0;
+		}
+		if (b->nsuspended == 0 || left < STEP_WAIT)
+			return session_wait(b->s, left);
+		if ((rc = session_wait(b->s, STEP_WAIT)) != 0 ||
+		    session_interrupted())
+			return rc;
+		session_resume(b->s, b->suspended, b->nsuspended);
+		b->suspended = NULL;
+		b->nsuspended = 0;
+		b->unblocked++;
+	}
 }
 
 /*

@@ -86,6 +86,7 @@ struct bpset {
 	 */
 	int naive;
 	unsigned long late;		/* hits answered by bp_cleanup() */
+	unsigned long unblocked;	/* times bp_wait() let held threads go */
 };
 
 /* Start an empty set for session s. */
@@ -190,15 +191,15 @@ BOOL step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what);
 BOOL step_end(struct bpset *b, DWORD tid);
 
 /*
- * A stepping thread has not come back for a while: the target itself may
- * hold it (a thread of its own suspended it, then was held by us).  Let
- * the held threads go, so the target can free it; they may pass the
- * breakpoint unseen meanwhile.  Returns how many were let go.
+ * session_wait() for a target with breakpoints set.  While a thread steps
+ * past one with the others held, its step should come within moments; if
+ * it does not, the target itself may hold that thread (a thread of its
+ * own suspended it, then was held by us).  So after 200 ms without it,
+ * let the held threads go, and count that in b->unblocked: they may
+ * pass the breakpoint unseen meanwhile, but the target can free the
+ * stepping thread.
  */
-size_t step_unblock(struct bpset *b);
-
-/* How long a single-step may take before step_unblock() is due. */
-#define STEP_WAIT	200	/* ms */
+int bp_wait(struct bpset *b, DWORD timeout);
 
 /*
  * Remove everything: every INT3 byte restored, our DR7 slots cleared on

@@ -56,31 +56,17 @@ run_start(struct run *r, const struct target_spec *spec, int att)
 int
 run_next(struct run *r)
 {
-	DWORD used, left;
-	int rc;
+	DWORD used, left = INFINITE;
 
 	if (r->t0 == 0)
 		r->t0 = GetTickCount();
 	if (r->s.exited || (r->maxhits != 0 && r->hits >= r->maxhits))
 		return 0;
-	for (;;) {
-		left = INFINITE;
-		if (r->ms != INFINITE) {
-			used = GetTickCount() - r->t0;
-			left = used < r->ms ? r->ms - used : 0;
-		}
-		if (r->bp.nsuspended == 0 || left < STEP_WAIT)
-			return session_wait(&r->s, left);
-		/*
-		 * A thread is stepping past a breakpoint with the others held.
-		 * If its step does not come, the target may hold it itself (a
-		 * thread of its own suspended it): let the others go.
-		 */
-		if ((rc = session_wait(&r->s, STEP_WAIT)) != 0 ||
-		    session_interrupted())
-			return rc;
-		step_unblock(&r->bp);
+	if (r->ms != INFINITE) {
+		used = GetTickCount() - r->t0;
+		left = used < r->ms ? r->ms - used : 0;
 	}
+	return bp_wait(&r->bp, left);
 }
 
 /*

@@ -363,7 +363,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 	DWORD *held, status = DBG_CONTINUE, t0, used, wait;
 	size_t nheld;
 	double start;
-	int rc, stuck = 0;
+	int rc;
 	BOOL ok;
 
 	memset(res, 0, sizeof(*res));
@@ -386,8 +386,8 @@ measure(struct run *r, const struct kind *k, struct result *res)
 		used = GetTickCount() - t0;
 		wait = used < r->ms ? r->ms - used : 0;
 		if (r->bp.nsteppers > 0)	/* a step takes microseconds */
-			wait = STEP_WAIT;
-		rc = session_wait(s, wait);
+			wait = 1000;
+		rc = bp_wait(&r->bp, wait);
 		if (rc < 0)
 			return FALSE;
 		if (rc == 0 && session_interrupted()) {
@@ -397,14 +397,8 @@ measure(struct run *r, const struct kind *k, struct result *res)
 		if (rc == 0 && r->bp.nsteppers == 0)
 			break;		/* time's up, nothing under way */
 		if (rc == 0) {
-			/* The target may hold the stepping thread itself. */
-			if (step_unblock(&r->bp) > 0)
-				res->unblocked++;
-			else if (++stuck * STEP_WAIT >= 1000) {
-				res->stalled = 1;	/* end it here */
-				break;
-			}
-			continue;
+			res->stalled = 1;	/* a step never came: end it here */
+			break;
 		}
 		if ((rc = on_event(r, k, res, t0, &status)) < 0)
 			return FALSE;
@@ -435,6 +429,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 	nheld = session_suspend(s, 0, &held);
 	res->c1 = target_count(r);
 	ok = !s->pending || session_continue(s, status);
+	res->unblocked = r->bp.unblocked;
 	r->bp.late = 0;
 	ok &= bp_cleanup(&r->bp);
 	res->late = r->bp.late;
