@@ -517,13 +517,23 @@ print_table(const struct result *res, size_t n, double floor_us,
 	}
 }
 
+/* One row of the chart: name, a bar of v scaled to most, and v. */
+static void
+print_bar(const char *name, double v, double most)
+{
+	static const char bar[] =
+	    "##################################################";
+
+	printf("  %-8s |%-50.*s %8.1f\n", name, (int)((sizeof(bar) - 1) * v /
+	    most + 0.5), bar, v);
+}
+
 /* A bar of us per hit for each row, the longest 50 characters. */
 static void
 print_chart(const struct result *res, size_t n, double floor_us)
 {
 	double v, most = floor_us;
 	size_t i;
-	int w;
 
 	for (i = 0; i < n; i++)
 		if ((v = per_hit(res[i].us, res[i].hits)) > most)
@@ -532,15 +542,9 @@ print_chart(const struct result *res, size_t n, double floor_us)
 		return;
 	printf("\nus per hit (shorter is cheaper)\n");
 	if (floor_us > 0)
-		printf("  %-8s |%-50.*s %8.1f\n", "floor", (int)(50 * floor_us /
-		    most + 0.5), "##################################################",
-		    floor_us);
-	for (i = 0; i < n; i++) {
-		v = per_hit(res[i].us, res[i].hits);
-		w = (int)(50 * v / most + 0.5);
-		printf("  %-8s |%-50.*s %8.1f\n", res[i].k->name, w,
-		    "##################################################", v);
-	}
+		print_bar("floor", floor_us, most);
+	for (i = 0; i < n; i++)
+		print_bar(res[i].k->name, per_hit(res[i].us, res[i].hits), most);
 }
 
 /* Say where the numbers need care. */
@@ -640,9 +644,13 @@ check_location(struct run *r, const char *arg)
 		    "hardware breakpoint needs", arg, (unsigned long long)opt.loc);
 		return FALSE;
 	}
-	return mem_read(r->s.process, opt.loc, opt.orig, opt.data ? 4 :
-	    sizeof(opt.orig)) || (warn("%s: ReadProcessMemory(0x%llx)", arg,
-	    (unsigned long long)opt.loc), FALSE);
+	if (!mem_read(r->s.process, opt.loc, opt.orig, opt.data ? 4 :
+	    sizeof(opt.orig))) {
+		warn("%s: ReadProcessMemory(0x%llx)", arg,
+		    (unsigned long long)opt.loc);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 int
