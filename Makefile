@@ -5,13 +5,15 @@
 #   make check  every test: C unit tests, tools on real targets, lessons
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
 #               seconds each (default 60); not part of check
+#   make stop   end every program running in dbgkit's Wine prefix (the
+#               practice targets, and any tool still attached to one)
 #   make clean  remove build/x86, build/x64 and build/fuzz (build/deps stays)
 #
 # Adding a tool or a target is one word in a list below.
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb
 TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn
-LIB     = args bp cpu dis err expr flags mem session sym target tool
+LIB     = args bp cpu dis err expr flags mem out session sym target tool
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
