@@ -50,7 +50,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench fuzz clean arch
+.PHONY: all setup demo check bench fuzz stop clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -86,6 +86,16 @@ check: all $(WINE_READY)
 # A failure leaves its input in tests/fuzz/crashes/; see scripts/fuzz.sh.
 fuzz:
 	sh scripts/fuzz.sh
+
+# Every lesson ends with it: what the lesson started stops here.
+stop:
+ifeq ($(OS),Windows_NT)
+	@for p in $(TARGETS) $(TOOLS); do taskkill /F /IM $$p.exe >/dev/null 2>&1; done; \
+	echo "stopped every practice target and tool"
+else
+	@wineserver -k 2>/dev/null; wineserver -w; \
+	echo "stopped every program in build/wineprefix"
+endif
 
 clean:
 	rm -rf build/x86 build/x64 build/fuzz
