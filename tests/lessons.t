@@ -18,7 +18,7 @@
 #     line for any text;
 #   - a run of spaces matches any run of spaces;
 #   - numbers that vary by nature match any number: the number after
-#     pid, pid=, tid, tid=, PID (and the lists after pids/tids), and a
+#     pid, pid=, tid, tid=, thread, PID (and the lists after pids/tids), and a
 #     number followed by a unit of time or a rate (ms, us, µs, s, steps/s,
 #     /s);
 #   - a comment right after the block, <!-- vary: TOKEN ... -->, names
@@ -50,6 +50,9 @@ my $run = $ENV{RUN} // 'wine';
 my $copy = "$top/build/learner";
 my $tmp = "$top/build/lessons.$$";
 my ($n, $failed) = (0, 0);
+# The runner's own looks at the prefix go to the learner's prefix.
+$ENV{WINEPREFIX} = "$copy/build/wineprefix";
+$ENV{WINEDEBUG} = '-all';
 
 sub ok {
 	my ($cond, $desc, @diag) = @_;
@@ -103,7 +106,7 @@ sub pattern {
 	CHAR: while (pos($line) < $len) {
 		if ($line =~ /\G(?:\.\.\.|…)/gc) { $re .= '.*'; next }
 		if ($line =~ /\G\s+/gc) { $re .= '\s+'; next }
-		if ($line =~ /\G\b((?:pid|tid|PID|TID)s?(?:=|\s+))(\d+(?:,\s*\d+)*)/gc) {
+		if ($line =~ /\G\b((?:pid|tid|thread|PID|TID)s?(?:=|\s+))(\d+(?:,\s*\d+)*)/gc) {
 			$re .= quotemeta($1) . '\d+(?:,\s*\d+)*';
 			next;
 		}
@@ -282,7 +285,7 @@ sub still_running {
 mkdir $tmp or die "mkdir $tmp: $!";
 make_copy();
 # A learner starts the course with nothing running in the prefix.
-system("WINEPREFIX='$copy/build/wineprefix' sh -c 'wineserver -k; wineserver -w' 2>/dev/null")
+system("sh -c 'wineserver -k; wineserver -w' 2>/dev/null")
     if $run ne '';
 shell_start();
 
