@@ -109,7 +109,7 @@ sub pattern {
 		if ($line =~ /\G(?:\.\.\.|…)/gc) { $re .= '.*'; next }
 		if ($line =~ /\G\s+/gc) { $re .= '\s+'; next }
 		if ($line =~ /\G\b((?:pid|tid|thread|PID|TID)s?(?:=|\s+))(\d+(?:,\s*\d+)*)/gc) {
-			$re .= quotemeta($1) . '\d+(?:,\s*\d+)*';
+			$re .= quotemeta($1) . '[0-9a-f]+(?:,\s*[0-9a-f]+)*';
 			next;
 		}
 		if ($line =~ m{\G(?<![\w.])\d+(?:\.\d+)?(?=\s*(?:ms|us|µs|s|steps/s|/s)\b)}gc) {
