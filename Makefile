@@ -1,6 +1,7 @@
 # dbgkit: small Windows debugger tools, one per concept, for x86 and x64.
 #
 #   make        build every tool and target into build/x86/ and build/x64/
+#   make NAME   build one tool or target (make softbp), for both
 #   make demo   a learner's first five minutes, under Wine
 #   make check  every test: C unit tests, tools on real targets, lessons
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
@@ -59,6 +60,13 @@ all: $(NEED_SETUP)
 
 setup:
 	sh scripts/setup.sh
+
+# make softbp: one program, for both builds; what a lesson's exercise
+# rebuilds, without relinking every other program against the library.
+.PHONY: $(TOOLS) $(TARGETS)
+$(TOOLS) $(TARGETS): $(NEED_SETUP)
+	@for a in $(ARCHS); do \
+	    $(MAKE) --no-print-directory ARCH=$$a build/$$a/$@.exe || exit 1; done
 
 # The first start of a new Wine prefix takes a while; do it once, quietly.
 build/wineprefix/.ready:
