@@ -11,7 +11,7 @@
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb
 TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn
-LIB     = args bp cpu dis err expr flags mem session sym target tool
+LIB     = args bp cpu dis err expr flags mem pdata pe session sym target tool
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
