@@ -73,8 +73,9 @@ void unwind_end(struct walk *w);
 /*
  * The same thread walked by dbghelp's StackWalk64 (with its own
  * SymFunctionTableAccess64 and SymGetModuleBase64), for comparison: up to
- * max frames into out (how is "dbghelp").  Returns how many, or -1 (after
- * printing why) if dbghelp cannot be started for the process.
+ * max frames into out (how is "dbghelp"), cut where its stack pointer
+ * stops rising.  Returns how many, or -1 (after printing why) if dbghelp
+ * cannot be started for the process.
  */
 int unwind_dbghelp(HANDLE process, HANDLE thread, const struct cpu *cpu,
     const union context *c, struct frame *out, int max);
