@@ -9,12 +9,12 @@
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack
+TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack vmmap modules dump
 TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep
-LIB     = args bp cfi cpu dis err expr flags mem pdata pe session sym target teb tool unwind
+LIB     = args bp cfi cpu dis err expr flags look mem pdata pe session space sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----

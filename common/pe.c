@@ -1,5 +1,7 @@
 /* pe.c: PE headers read from a mapped image, and long section names from its file. */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
@@ -94,25 +96,71 @@ file_read(HANDLE f, DWORD off, void *buf, DWORD n)
 	    got == n;
 }
 
-unsigned
-pe_long_names(struct pe *pe, const char *path)
+/* The file at path, if it holds the image pe describes. */
+static HANDLE
+open_same(const struct pe *pe, const char *path)
 {
 	IMAGE_DOS_HEADER dos;
 	IMAGE_FILE_HEADER fh;
-	char name[sizeof(pe->name[0])];
-	DWORD strtab, strsize, off, sig;
-	unsigned i, done = 0;
+	DWORD sig, size;
 	HANDLE f;
 
 	f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE |
 	    FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
 	if (f == INVALID_HANDLE_VALUE)
+		return f;
+	/* SizeOfImage lies at the same offset in PE32 and PE32+. */
+	if (file_read(f, 0, &dos, sizeof(dos)) &&
+	    file_read(f, (DWORD)dos.e_lfanew, &sig, 4) &&
+	    file_read(f, (DWORD)dos.e_lfanew + 4, &fh, sizeof(fh)) &&
+	    file_read(f, (DWORD)dos.e_lfanew + 4 + sizeof(fh) +
+	    offsetof(IMAGE_OPTIONAL_HEADER32, SizeOfImage), &size, 4) &&
+	    sig == IMAGE_NT_SIGNATURE && fh.Machine == pe->machine &&
+	    fh.TimeDateStamp == pe->timestamp && size == pe->image_size)
+		return f;
+	CloseHandle(f);
+	return INVALID_HANDLE_VALUE;
+}
+
+HANDLE
+pe_file_open(const struct pe *pe, const char *path, char *used, size_t n)
+{
+	char twin[MAX_PATH];
+	const char *sys;
+	HANDLE f;
+	size_t at;
+
+	snprintf(used, n, "%s", path);
+	if ((f = open_same(pe, path)) != INVALID_HANDLE_VALUE)
+		return f;
+	for (sys = path; *sys != '\0'; sys++)
+		if (_strnicmp(sys, "\\system32\\", 10) == 0)
+			break;
+	if (*sys == '\0')
+		return INVALID_HANDLE_VALUE;
+	at = (size_t)(sys - path);
+	snprintf(twin, sizeof(twin), "%.*s\\SysWOW64\\%s", (int)at, path,
+	    sys + 10);
+	if ((f = open_same(pe, twin)) != INVALID_HANDLE_VALUE)
+		snprintf(used, n, "%s", twin);
+	return f;
+}
+
+unsigned
+pe_long_names(struct pe *pe, const char *path)
+{
+	IMAGE_DOS_HEADER dos;
+	IMAGE_FILE_HEADER fh;
+	char name[sizeof(pe->name[0])], used[MAX_PATH];
+	DWORD strtab, strsize, off;
+	unsigned i, done = 0;
+	HANDLE f;
+
+	if ((f = pe_file_open(pe, path, used, sizeof(used))) ==
+	    INVALID_HANDLE_VALUE)
 		return 0;
-	/* The same image?  Its link time says so. */
 	if (!file_read(f, 0, &dos, sizeof(dos)) ||
-	    !file_read(f, (DWORD)dos.e_lfanew, &sig, 4) ||
 	    !file_read(f, (DWORD)dos.e_lfanew + 4, &fh, sizeof(fh)) ||
-	    sig != IMAGE_NT_SIGNATURE || fh.TimeDateStamp != pe->timestamp ||
 	    fh.PointerToSymbolTable == 0)
 		goto out;
 	/* The string table follows the symbols; it starts with its size. */
@@ -173,4 +221,139 @@ pe_dir(const struct pe *pe, unsigned i, DWORD *rva, DWORD *size)
 	*rva = pe->dir[i].VirtualAddress;
 	*size = pe->dir[i].Size;
 	return TRUE;
+}
+
+/*
+ * The file read whole and laid out as the loader maps it: the headers,
+ * then each section's raw data at its RVA, zero-filled to its size.
+ * NULL (last error set) on failure; the caller frees it.
+ */
+static BYTE *
+map_file(const struct pe *pe, HANDLE f)
+{
+	const IMAGE_SECTION_HEADER *s;
+	BYTE *img;
+	DWORD size = GetFileSize(f, NULL), n;
+	unsigned i;
+
+	if (size == INVALID_FILE_SIZE || pe->image_size > (256u << 20) ||
+	    (img = calloc(1, pe->image_size)) == NULL) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	n = pe->headers_size < pe->image_size ? pe->headers_size : pe->image_size;
+	if (!file_read(f, 0, img, n < size ? n : size))
+		goto fail;
+	for (i = 0; i < pe->nsections; i++) {
+		s = &pe->sec[i];
+		n = s->SizeOfRawData < pe_section_size(s) ? s->SizeOfRawData :
+		    pe_section_size(s);
+		if (s->VirtualAddress > pe->image_size ||
+		    n > pe->image_size - s->VirtualAddress)
+			goto bad;
+		if (n > 0 && !file_read(f, s->PointerToRawData,
+		    img + s->VirtualAddress, n))
+			goto fail;
+	}
+	return img;
+bad:
+	SetLastError(ERROR_BAD_EXE_FORMAT);
+fail:
+	free(img);
+	return NULL;
+}
+
+/*
+ * The image is mapped delta bytes away from the base it was linked for:
+ * add delta wherever the base relocations say an address is stored.
+ */
+static BOOL
+relocate(const struct pe *pe, BYTE *img, uint64_t delta)
+{
+	IMAGE_BASE_RELOCATION blk;
+	DWORD at, end, i, rva;
+	uint64_t v;
+	WORD e;
+
+	if (delta == 0 || !pe_dir(pe, IMAGE_DIRECTORY_ENTRY_BASERELOC, &at, &end))
+		return TRUE;
+	end += at;
+	/* Blocks of one page each: its RVA, then 16-bit entries. */
+	for (; at + sizeof(blk) <= end && end <= pe->image_size;
+	    at += blk.SizeOfBlock) {
+		memcpy(&blk, img + at, sizeof(blk));
+		if (blk.SizeOfBlock < sizeof(blk) || blk.SizeOfBlock > end - at)
+			break;
+		for (i = sizeof(blk); i + 2 <= blk.SizeOfBlock; i += 2) {
+			memcpy(&e, img + at + i, 2);
+			rva = blk.VirtualAddress + (e & 0xfff);	/* type: e >> 12 */
+			if (e >> 12 == IMAGE_REL_BASED_ABSOLUTE)
+				continue;		/* padding */
+			if (e >> 12 == IMAGE_REL_BASED_HIGHLOW && rva + 4 <= pe->image_size) {
+				memcpy(&v, img + rva, 4);
+				v += delta;
+				memcpy(img + rva, &v, 4);
+			} else if (e >> 12 == IMAGE_REL_BASED_DIR64 &&
+			    rva + 8 <= pe->image_size) {
+				memcpy(&v, img + rva, 8);
+				v += delta;
+				memcpy(img + rva, &v, 8);
+			} else {
+				SetLastError(ERROR_BAD_EXE_FORMAT);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+long
+pe_compare_code(HANDLE process, const struct pe *pe, const char *path,
+    struct pe_diff *diffs, size_t max)
+{
+	const IMAGE_SECTION_HEADER *s;
+	BYTE *img, *mem = NULL;
+	char used[MAX_PATH];
+	DWORD size, k;
+	long found = -1;
+	unsigned i;
+	HANDLE f;
+
+	if ((f = pe_file_open(pe, path, used, sizeof(used))) ==
+	    INVALID_HANDLE_VALUE) {
+		SetLastError(ERROR_FILE_NOT_FOUND);
+		return -1;
+	}
+	img = map_file(pe, f);
+	CloseHandle(f);
+	if (img == NULL || !relocate(pe, img, pe->base - pe->image_base))
+		goto out;
+	if ((mem = malloc(pe->image_size)) == NULL) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		goto out;
+	}
+	for (found = 0, i = 0; i < pe->nsections; i++) {
+		s = &pe->sec[i];
+		if (!(s->Characteristics & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE)))
+			continue;
+		size = pe_section_size(s);
+		if (size > pe->image_size - s->VirtualAddress)
+			size = pe->image_size - s->VirtualAddress;
+		if (!mem_read(process, pe->base + s->VirtualAddress, mem, size)) {
+			found = -1;
+			goto out;
+		}
+		for (k = 0; k < size; k++)
+			if (mem[k] != img[s->VirtualAddress + k]) {
+				if ((size_t)found < max)
+					diffs[found] = (struct pe_diff){
+					    s->VirtualAddress + k,
+					    img[s->VirtualAddress + k], mem[k] };
+				found++;
+			}
+	}
+out:
+	free(img);
+	free(mem);
+	return found;
 }

@@ -46,12 +46,39 @@ struct pe {
 BOOL pe_read(HANDLE process, addr_t base, struct pe *pe);
 
 /*
+ * Open the file the image pe was mapped from, given the path the module
+ * list names: a file whose headers have the same machine, link time and
+ * SizeOfImage.  A 64-bit tool is told the System32 path of a WOW64
+ * process's 32-bit DLLs, which are in SysWOW64: that twin is tried too.
+ * The path used goes to used (n bytes).  INVALID_HANDLE_VALUE if there
+ * is no such file.
+ */
+HANDLE pe_file_open(const struct pe *pe, const char *path, char *used,
+    size_t n);
+
+/*
  * Replace the "/N" names in pe->name with the long names they stand for,
- * read from the COFF string table in the image's file at path.  The file
- * must be the image that is mapped (same link time); otherwise, or if it
- * cannot be read, the "/N" names stay.  Returns how many were replaced.
+ * read from the COFF string table of the image's file (pe_file_open() on
+ * path).  Where the file cannot be found or read, the "/N" names stay.
+ * Returns how many were replaced.
  */
 unsigned pe_long_names(struct pe *pe, const char *path);
+
+/* One byte of code that differs between an image and its file. */
+struct pe_diff {
+	DWORD rva;
+	BYTE file, memory;
+};
+
+/*
+ * Compare the code sections of the image pe with its file (pe_file_open()
+ * on path), the file's bytes laid out as the loader maps them and
+ * relocated to the image's base.  Returns how many bytes differ, the
+ * first max of them in diffs; -1 (last error set) if the file cannot be
+ * found or read, or the memory cannot be read.
+ */
+long pe_compare_code(HANDLE process, const struct pe *pe, const char *path,
+    struct pe_diff *diffs, size_t max);
 
 /* The section that holds rva, or NULL (the headers, or past the end). */
 const IMAGE_SECTION_HEADER *pe_section_at(const struct pe *pe, DWORD rva);
