@@ -122,11 +122,21 @@ slots(uint16_t slot)
 	}
 }
 
+/* Read 8 bytes at a into *v, or note a in *fault. */
+static BOOL
+read64(HANDLE process, addr_t a, uint64_t *v, addr_t *fault)
+{
+	if (mem_read(process, a, v, 8))
+		return TRUE;
+	*fault = a;
+	return FALSE;
+}
+
 /* Pop a 64-bit value off the stack of r into *v. */
 static BOOL
-pop(HANDLE process, uint64_t r[UREG_COUNT], uint64_t *v)
+pop(HANDLE process, uint64_t r[UREG_COUNT], uint64_t *v, addr_t *fault)
 {
-	if (!mem_read(process, r[UREG_SP], v, 8))
+	if (!read64(process, r[UREG_SP], v, fault))
 		return FALSE;
 	r[UREG_SP] += 8;
 	return TRUE;
@@ -142,7 +152,8 @@ pop(HANDLE process, uint64_t r[UREG_COUNT], uint64_t *v)
  * holds the caller's registers), 0 if not, -1 if unreadable.
  */
 static int
-epilog(HANDLE process, const struct pe *pe, DWORD end, uint64_t r[UREG_COUNT])
+epilog(HANDLE process, const struct pe *pe, DWORD end, uint64_t r[UREG_COUNT],
+    addr_t *fault)
 {
 	uint64_t t[UREG_COUNT];
 	BYTE code[32], rex;
@@ -150,8 +161,10 @@ epilog(HANDLE process, const struct pe *pe, DWORD end, uint64_t r[UREG_COUNT])
 	size_t n = end - rva < sizeof(code) ? end - rva : sizeof(code), i = 0;
 	int32_t d;
 
-	if (!mem_read(process, r[UREG_IP], code, n))
+	if (!mem_read(process, r[UREG_IP], code, n)) {
+		*fault = r[UREG_IP];
 		return -1;
+	}
 	memcpy(t, r, sizeof(t));
 	if (n >= 4 && code[0] == 0x48 && code[1] == 0x83 && code[2] == 0xc4) {
 		t[UREG_SP] += (int8_t)code[3];			/* add rsp, imm8 */
@@ -181,7 +194,8 @@ epilog(HANDLE process, const struct pe *pe, DWORD end, uint64_t r[UREG_COUNT])
 		if (i >= n)
 			return 0;
 		if (code[i] >= 0x58 && code[i] <= 0x5f) {	/* pop reg */
-			if (!pop(process, t, &t[(code[i] - 0x58) | (rex & 1) << 3]))
+			if (!pop(process, t, &t[(code[i] - 0x58) | (rex & 1) << 3],
+			    fault))
 				return -1;
 			i++;
 			continue;
@@ -190,7 +204,7 @@ epilog(HANDLE process, const struct pe *pe, DWORD end, uint64_t r[UREG_COUNT])
 			return 0;
 		if (code[i] == 0xc3 || code[i] == 0xc2 ||	/* ret, ret n */
 		    (code[i] == 0xf3 && i + 1 < n && code[i + 1] == 0xc3)) {
-			if (!pop(process, t, &t[UREG_IP]))
+			if (!pop(process, t, &t[UREG_IP], fault))
 				return -1;
 			if (code[i] == 0xc2 && i + 2 < n)
 				t[UREG_SP] += (uint16_t)(code[i + 1] | code[i + 2] << 8);
@@ -221,7 +235,7 @@ frame_set(const struct unwind_info *ui, unsigned off)
  */
 static BOOL
 undo_prolog(HANDLE process, const struct unwind_info *ui, unsigned off,
-    uint64_t r[UREG_COUNT], int *machframe)
+    uint64_t r[UREG_COUNT], int *machframe, addr_t *fault)
 {
 	uint64_t frame = r[UREG_SP], v;
 	unsigned i;
@@ -240,7 +254,7 @@ undo_prolog(HANDLE process, const struct unwind_info *ui, unsigned off,
 			continue;		/* the IP is still before it */
 		switch (UWC_OP(c)) {
 		case UWOP_PUSH_NONVOL:
-			if (!pop(process, r, &r[UWC_INFO(c)]))
+			if (!pop(process, r, &r[UWC_INFO(c)], fault))
 				return FALSE;
 			break;
 		case UWOP_ALLOC_LARGE:
@@ -261,7 +275,7 @@ undo_prolog(HANDLE process, const struct unwind_info *ui, unsigned off,
 				goto bad;
 			v = UWC_OP(c) == UWOP_SAVE_NONVOL ? ui->code[i + 1] * 8u :
 			    ui->code[i + 1] | (uint32_t)ui->code[i + 2] << 16;
-			if (!mem_read(process, frame + v, &r[UWC_INFO(c)], 8))
+			if (!read64(process, frame + v, &r[UWC_INFO(c)], fault))
 				return FALSE;
 			break;
 		case UWOP_SAVE_XMM128:		/* xmm registers: not followed */
@@ -271,8 +285,8 @@ undo_prolog(HANDLE process, const struct unwind_info *ui, unsigned off,
 		case UWOP_PUSH_MACHFRAME:	/* [rsp]: (error code,) RIP, CS, EFLAGS, RSP */
 			if (UWC_INFO(c) != 0)
 				r[UREG_SP] += 8;
-			if (!mem_read(process, r[UREG_SP], &r[UREG_IP], 8) ||
-			    !mem_read(process, r[UREG_SP] + 24, &r[UREG_SP], 8))
+			if (!read64(process, r[UREG_SP], &r[UREG_IP], fault) ||
+			    !read64(process, r[UREG_SP] + 24, &r[UREG_SP], fault))
 				return FALSE;
 			*machframe = 1;
 			break;
@@ -288,7 +302,7 @@ bad:
 
 BOOL
 pdata_unwind(HANDLE process, const struct pe *pe, uint64_t r[UREG_COUNT],
-    const char **how)
+    const char **how, addr_t *fault)
 {
 	IMAGE_RUNTIME_FUNCTION_ENTRY rf;
 	struct unwind_info ui;
@@ -296,19 +310,20 @@ pdata_unwind(HANDLE process, const struct pe *pe, uint64_t r[UREG_COUNT],
 	unsigned off, links;
 	int machframe = 0, k;
 
+	*fault = 0;
 	switch (find_entry(process, pe, rva, &rf)) {
 	case -1:
 		return FALSE;
 	case 0:
 		/* A leaf: RSP is where the call left it. */
 		*how = "leaf";
-		return pop(process, r, &r[UREG_IP]);
+		return pop(process, r, &r[UREG_IP], fault);
 	}
 	if (!pdata_read_info(process, pe, rf.UnwindData, &ui))
 		return FALSE;
 	off = rva - rf.BeginAddress < ui.prolog ? rva - rf.BeginAddress : ~0u;
 	if (off == ~0u) {
-		if ((k = epilog(process, pe, rf.EndAddress, r)) != 0) {
+		if ((k = epilog(process, pe, rf.EndAddress, r, fault)) != 0) {
 			*how = "epilog";
 			return k > 0;
 		}
@@ -318,7 +333,7 @@ pdata_unwind(HANDLE process, const struct pe *pe, uint64_t r[UREG_COUNT],
 	 * their prologs ran in full before the IP got here.
 	 */
 	for (links = 0;; links++) {
-		if (!undo_prolog(process, &ui, off, r, &machframe))
+		if (!undo_prolog(process, &ui, off, r, &machframe, fault))
 			return FALSE;
 		if (!(ui.flags & UNW_FLAG_CHAININFO))
 			break;
@@ -332,5 +347,5 @@ pdata_unwind(HANDLE process, const struct pe *pe, uint64_t r[UREG_COUNT],
 	}
 	*how = "pdata";
 	/* Now RSP points at the return address (an interrupt frame gave IP). */
-	return machframe || pop(process, r, &r[UREG_IP]);
+	return machframe || pop(process, r, &r[UREG_IP], fault);
 }

@@ -103,9 +103,10 @@ BOOL pdata_read_info(HANDLE process, const struct pe *pe, DWORD rva,
  * data says was saved).  *how becomes "pdata" (the unwind codes undid
  * the prolog), "epilog" (the IP was in an epilog, which was played
  * forward) or "leaf" (no RUNTIME_FUNCTION: the return address is at
- * [rsp]).  FALSE (last error set) if memory the step needs cannot be read.
+ * [rsp]).  FALSE (last error set) if memory the step needs cannot be
+ * read: the stack at *fault, or (*fault 0) the unwind data.
  */
 BOOL pdata_unwind(HANDLE process, const struct pe *pe, uint64_t r[UREG_COUNT],
-    const char **how);
+    const char **how, addr_t *fault);
 
 #endif

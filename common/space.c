@@ -70,9 +70,18 @@ add_thread(struct space *sp, const struct cpu *cpu, DWORD tid)
 	if (teb_find(sp->process, cpu, h, &teb)) {
 		add(sp, teb, teb + 1, 0, "", "TEB of tid %lu", tid);
 		if (teb_stack(sp->process, cpu, teb, &base, &limit, &reserve) &&
-		    base > limit)
+		    base > limit) {
 			add(sp, reserve != 0 ? reserve : limit, 0, 1, "",
 			    "stack of tid %lu", tid);
+			/*
+			 * Wine 8 allocates a thread's "kernel stack", for its
+			 * Unix side, right above its stack (virtual.c,
+			 * virtual_alloc_thread_stack).
+			 */
+			if (running_on_wine())
+				add(sp, base, 0, 1, "", "Wine's kernel stack "
+				    "for tid %lu", tid);
+		}
 	}
 	CloseHandle(h);
 }

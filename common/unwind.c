@@ -318,6 +318,7 @@ step_x64(struct walk *w, const struct module *m, const char **how)
 {
 	struct unwind_module *u;
 	uint64_t t[UREG_COUNT];
+	addr_t fault;
 	char buf[128];
 
 	if (m == NULL)
@@ -326,9 +327,14 @@ step_x64(struct walk *w, const struct module *m, const char **how)
 	if ((u = module_data(w, m)) == NULL)
 		return stop(w, 1, "cannot read the headers of %s", m->name);
 	memcpy(t, w->r, sizeof(t));
-	if (!pdata_unwind(w->process, &u->pe, t, how))
-		return stop(w, 1, "reading the unwind data of %s, or the stack: "
-		    "%s", m->name, strwinerror(GetLastError(), buf, sizeof(buf)));
+	if (!pdata_unwind(w->process, &u->pe, t, how, &fault)) {
+		strwinerror(GetLastError(), buf, sizeof(buf));
+		if (fault != 0)
+			return stop(w, 1, "the unwind codes of %s lead to 0x%llx, "
+			    "which cannot be read (%s)", m->name,
+			    (unsigned long long)fault, buf);
+		return stop(w, 1, "the unwind data of %s: %s", m->name, buf);
+	}
 	memcpy(w->r, t, sizeof(t));
 	return TRUE;
 }

@@ -16,10 +16,15 @@
  * RET is an address in the caller (for rest, in inner), SP the caller's
  * stack pointer there.  middle's arguments are (depth, 0x1d1d1d1d,
  * 0x2e2e2e2e), for `stack -a`; outer's are (0x0badf00d, 0x5eed5eed).
+ *
+ * deep -b breaks the chain: middle(2) writes 0x1234 two pointers below
+ * its return address, where deep.exe (which keeps frame pointers) has
+ * saved middle(3)'s EBP or RBP.  It never returns, so it does not crash.
  */
 #include <windows.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define EXPORT	__declspec(dllexport)
 /* Never inlined, cloned or merged: each call stays a real call. */
@@ -35,6 +40,7 @@ static const char *const names[NFRAMES] = {
 static struct { void *ret, *cfa; } frames[NFRAMES];
 volatile int effect;		/* keeps each call from being a tail call */
 volatile int wake;		/* never set: rest() could return, but does not */
+static int smash;		/* -b */
 
 /* Note where the function that calls this one returns to. */
 #define NOTE(i) do { \
@@ -71,6 +77,8 @@ CHAIN int
 middle(int depth, int tag1, int tag2)
 {
 	NOTE(MIDDLE1 + depth - 1);	/* middle(1) is the innermost */
+	if (smash && depth == 2)
+		((void **)frames[MIDDLE2].cfa)[-2] = (void *)0x1234;
 	if (depth == 1)
 		return inner() + tag1;
 	return middle(depth - 1, tag1, tag2) + tag2 + effect;
@@ -85,9 +93,10 @@ outer(int a, int b)
 
 /* Exported too, so that a walk names it "deep!main". */
 EXPORT int
-main(void)
+main(int argc, char *argv[])
 {
 	NOTE(MAIN);
+	smash = argc > 1 && strcmp(argv[1], "-b") == 0;
 	effect = outer(0x0badf00d, 0x5eed5eed);
 	return 0;
 }
