@@ -218,7 +218,8 @@ main(int argc, char *argv[])
 		warnx("-t %lu: no such thread in pid %lu", only, s.pid);
 		ok = 0;
 	} else {
-		printf("pid %lu: %s, %d threads\n", s.pid, s.cpu->name, n);
+		printf("pid %lu: %s, %d thread%s\n", s.pid, s.cpu->name, n,
+		    n == 1 ? "" : "s");
 		for (i = 0; i < n; i++)
 			if (only == 0 || tids[i] == only)
 				ok &= walk_thread(&s, &mods, tids[i]);
