@@ -3,6 +3,8 @@
  *
  * First line, each address as 0x-hex:
  *   pid=N tid=T            the main thread, which then sleeps
+ *   image=B entry=E stamp=S   its own base, entry point (an RVA) and
+ *                          link time (hex), from its own PE headers
  *   stack=LO-HI            its stack, from its TEB: StackLimit-StackBase
  *   guard=G                the guard page below it, as VirtualQuery sees
  *                          it (0 if there is none)
@@ -75,6 +77,9 @@ int
 main(void)
 {
 	NT_TIB *tib = (NT_TIB *)NtCurrentTeb();
+	BYTE *image = (BYTE *)GetModuleHandleA(NULL);
+	IMAGE_NT_HEADERS *nt = (IMAGE_NT_HEADERS *)(image +
+	    ((IMAGE_DOS_HEADER *)image)->e_lfanew);
 	unsigned char *alloc, *edge, *heap;
 	DWORD old;
 	int i;
@@ -101,10 +106,13 @@ main(void)
 		fail("HeapAlloc");
 	memset(heap, 0x5a, 64);
 
-	printf("pid=%lu tid=%lu stack=0x%llx-0x%llx guard=0x%llx text=0x%llx "
+	printf("pid=%lu tid=%lu image=0x%llx entry=0x%lx stamp=0x%lx "
+	    "stack=0x%llx-0x%llx guard=0x%llx text=0x%llx "
 	    "data=0x%llx rdata=0x%llx bss=0x%llx alloc=0x%llx guarded=0x%llx "
 	    "view=0x%llx heap=0x%llx bytes=0x%llx edge=0x%llx\n",
-	    GetCurrentProcessId(), GetCurrentThreadId(), A(tib->StackLimit),
+	    GetCurrentProcessId(), GetCurrentThreadId(), A(image),
+	    nt->OptionalHeader.AddressOfEntryPoint, nt->FileHeader.TimeDateStamp,
+	    A(tib->StackLimit),
 	    A(tib->StackBase), A(stack_guard(tib->StackLimit)), A(main),
 	    A(&initialised), A(constant), A(&zeroed), A(alloc), A(alloc + PAGE),
 	    A(map_self()), A(heap), A(bytes), A(edge));

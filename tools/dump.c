@@ -4,7 +4,11 @@
  *
  * Lesson 11.  ReadProcessMemory fails whole when any byte of the range
  * is unreadable, so the range is read page by page: a page that cannot
- * be read shows as ??, and the pages around it still show.
+ * be read shows as ??, and the pages around it still show.  Each page is
+ * asked about first (VirtualQueryEx): one that is not committed, has
+ * PAGE_NOACCESS, or is a guard page is not read at all.  Touching a
+ * guard page would take its guard off, and Wine's ReadProcessMemory
+ * reads PAGE_NOACCESS pages that Windows' refuses.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -42,6 +46,18 @@ usage(int status)
 	exit(status);
 }
 
+/* May the page at a be read, by what VirtualQueryEx says of it? */
+static BOOL
+readable(HANDLE h, addr_t a)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+
+	return a <= (addr_t)(uintptr_t)-1 && VirtualQueryEx(h,
+	    (LPCVOID)(uintptr_t)a, &mbi, sizeof(mbi)) != 0 &&
+	    mbi.State == MEM_COMMIT && (mbi.Protect & 0xff) != PAGE_NOACCESS &&
+	    !(mbi.Protect & PAGE_GUARD);
+}
+
 /*
  * Read n bytes at a into buf, a page at a time; ok[i] says whether byte
  * i could be read.  Returns how many could.
@@ -55,7 +71,8 @@ read_pages(HANDLE h, addr_t a, BYTE *buf, BYTE *ok, size_t n)
 		chunk = PAGE - (size_t)((a + done) & (PAGE - 1));
 		if (chunk > n - done)
 			chunk = n - done;
-		if (mem_read(h, a + done, buf + done, chunk)) {
+		if (readable(h, a + done) && mem_read(h, a + done, buf + done,
+		    chunk)) {
 			memset(ok + done, 1, chunk);
 			good += chunk;
 		} else
@@ -78,7 +95,7 @@ print_line(const struct cpu *cpu, addr_t a, const BYTE *b, const BYTE *ok,
 	printf(" ");
 	for (i = 0; i < LINE; i += unit) {
 		/* db puts a dash between the two halves, as WinDbg does. */
-		printf("%c", unit == 1 && i == LINE / 2 ? '-' : ' ');
+		printf("%c", unit == 1 && i == LINE / 2 && i < n ? '-' : ' ');
 		if (i >= n) {
 			printf("%*s", (int)unit * 2, "");
 			continue;
