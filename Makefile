@@ -5,6 +5,8 @@
 #   make check  every test: C unit tests, tools on real targets, lessons
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
 #               seconds each (default 60); not part of check
+#   make stop   end every program running in dbgkit's Wine prefix (the
+#               practice targets, and any tool still attached to one)
 #   make clean  remove build/x86, build/x64 and build/fuzz (build/deps stays)
 #
 # Adding a tool or a target is one word in a list below.
@@ -14,7 +16,7 @@ TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self ra
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep
-LIB     = args bp cfi cpu dis err expr flags look mem pdata pe session space sym target teb tool unwind
+LIB     = args bp cfi cpu dis err expr flags look mem out pdata pe session space sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
@@ -51,7 +53,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench fuzz clean arch
+.PHONY: all setup demo check bench fuzz stop clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -87,6 +89,16 @@ check: all $(WINE_READY)
 # A failure leaves its input in tests/fuzz/crashes/; see scripts/fuzz.sh.
 fuzz:
 	sh scripts/fuzz.sh
+
+# Every lesson ends with it: what the lesson started stops here.
+stop:
+ifeq ($(OS),Windows_NT)
+	@for p in $(TARGETS) $(FPO:%=%-fpo) $(TOOLS); do taskkill /F /IM $$p.exe >/dev/null 2>&1; done; \
+	echo "stopped every practice target and tool"
+else
+	@wineserver -k 2>/dev/null; wineserver -w; \
+	echo "stopped every program in build/wineprefix"
+endif
 
 clean:
 	rm -rf build/x86 build/x64 build/fuzz

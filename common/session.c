@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "mem.h"
+#include "out.h"
 #include "session.h"
 #include "target.h"
 
@@ -262,6 +263,10 @@ session_exception(const struct session *s)
 
 static int wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c);
 
+/* How long wait_event() waits at a time, the first time and after. */
+#define SLICE_FIRST	10	/* ms */
+#define SLICE		100	/* ms */
+
 int
 session_wait(struct session *s, DWORD timeout)
 {
@@ -279,14 +284,23 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 {
 	DEBUG_EVENT *ev = &s->ev;
 	DWORD slice;
+	int quiet;
 
 	if (s->pending)
 		errx(EXIT_RUNTIME, "session_wait: the last event was not continued");
-	/* Wait in short slices, so that a Ctrl-C is noticed promptly. */
-	for (;;) {
+	/*
+	 * Wait in short slices, so that a Ctrl-C is noticed promptly.  The
+	 * first is shorter still: an event that does not come at once may
+	 * not come for a while, so what the tool printed is shown first.
+	 */
+	out_tick();
+	for (quiet = 0;; quiet++) {
 		if (interrupted && stop_on_ctrl_c)
 			return 0;
-		slice = timeout < 100 ? timeout : 100;
+		if (quiet == 1)
+			out_idle();
+		slice = quiet == 0 ? SLICE_FIRST : SLICE;
+		slice = timeout < slice ? timeout : slice;
 		if (WaitForDebugEvent(ev, slice))
 			break;
 		if (GetLastError() != ERROR_SEM_TIMEOUT &&

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "look.h"
 #include "mem.h"
 #include "sym.h"
@@ -133,6 +134,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:bdhn:qVw", longopts, NULL)) != -1)
 		switch (ch) {
@@ -159,7 +161,6 @@ main(int argc, char *argv[])
 	location = argv[0];
 	end_operands(argc - 1, argv + 1);
 
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((h = look_open(&spec, &pid, &cpu)) == NULL)
 		return EXIT_RUNTIME;
 	if (!modules_load(h, &mods) || !sym_resolve(&mods, location, &a))
@@ -182,7 +183,6 @@ main(int argc, char *argv[])
 	free(ok);
 	modules_free(&mods);
 	CloseHandle(h);
-	fflush(stdout);
 	if (good == 0) {
 		warnx("%s: nothing at 0x%llx can be read in pid %lu", location,
 		    (unsigned long long)a, pid);

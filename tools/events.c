@@ -13,6 +13,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "session.h"
 #include "sym.h"
@@ -120,7 +121,6 @@ print_event(struct session *s)
 		break;
 	}
 	putchar('\n');
-	fflush(stdout);
 }
 
 int
@@ -134,6 +134,7 @@ main(int argc, char *argv[])
 	int ch, r = 1;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hn:s:V", longopts, NULL)) != -1)
 		switch (ch) {

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "tool.h"
 
@@ -118,7 +119,6 @@ on_single_step(struct run *r)
 	for (i = 0; i < DR_SLOTS; i++)
 		if (fired & DR6_B(i))
 			on_hit(r, i, &c);
-	fflush(stdout);
 	return TRUE;
 }
 
@@ -193,6 +193,7 @@ main(int argc, char *argv[])
 	HANDLE first;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hn:s:vV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -239,7 +240,6 @@ main(int argc, char *argv[])
 		if (verbose)
 			print_dr7("after", thread_dr7(&r, first));
 	}
-	fflush(stdout);
 	if (ok && !session_continue(&r.s, DBG_CONTINUE))
 		ok = FALSE;
 

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "look.h"
 #include "pe.h"
 #include "sym.h"
@@ -101,6 +102,7 @@ main(int argc, char *argv[])
 	int ch, ok = 1, w;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -116,7 +118,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((h = look_open(&spec, &pid, &cpu)) == NULL)
 		return EXIT_RUNTIME;
 	if (!modules_load(h, &mods)) {
@@ -132,6 +133,5 @@ main(int argc, char *argv[])
 		ok &= print_module(h, cpu, &mods, &mods.v[i]);
 	modules_free(&mods);
 	CloseHandle(h);
-	fflush(stdout);
 	return ok ? 0 : EXIT_RUNTIME;
 }

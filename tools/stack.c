@@ -13,6 +13,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "session.h"
 #include "sym.h"
@@ -172,6 +173,7 @@ main(int argc, char *argv[])
 	int ch, i, n, ok = 1, found = 0;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:ahn:t:V", longopts, NULL)) != -1)
 		switch (ch) {
@@ -199,7 +201,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	/* At the break-in every thread is stopped: the stacks hold still. */
@@ -228,6 +229,5 @@ main(int argc, char *argv[])
 	modules_free(&mods);
 	if (!session_detach(&s))
 		ok = 0;
-	fflush(stdout);
 	return ok ? 0 : EXIT_RUNTIME;
 }

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "look.h"
 #include "mem.h"
 #include "space.h"
@@ -66,6 +67,7 @@ main(int argc, char *argv[])
 	int all = 0, ch, w;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:ahV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -84,7 +86,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((h = look_open(&spec, &pid, &cpu)) == NULL)
 		return EXIT_RUNTIME;
 	if (!modules_load(h, &mods) || !space_load(h, pid, cpu, &mods, &sp))
@@ -118,6 +119,5 @@ main(int argc, char *argv[])
 	space_free(&sp);
 	modules_free(&mods);
 	CloseHandle(h);
-	fflush(stdout);
 	return 0;
 }
