@@ -19,8 +19,7 @@ for combo in $COMBOS; do
 	# "dbgkit bytes" then 0x00, 0x01, ... 0x33.
 	tool "$t" dump -n 64 "$pid" "$bytes"
 	is "$rc" 0 "$combo: exit 0"
-	like "$tmp/stdout" "^pid $pid: 64 bytes at $bytes \\(regions\\+0x[0-9a-f]+\\)\$" \
-	    "$combo: says where, and in which module"
+	like "$tmp/stdout" "^pid $pid: 64 bytes at $bytes\$" "$combo: says where"
 	is "$(lines)" "64 62 67 6b 69 74 20 62-79 74 65 73 00 01 02 03  dbgkit bytes....
 04 05 06 07 08 09 0a 0b-0c 0d 0e 0f 10 11 12 13  ................
 14 15 16 17 18 19 1a 1b-1c 1d 1e 1f 20 21 22 23  ............ !\"#
@@ -45,7 +44,7 @@ for combo in $COMBOS; do
 	# 16 bytes that end a page, then a page with PAGE_NOACCESS.
 	tool "$t" dump -n 32 "$pid" "$edge"
 	is "$rc" 0 "$combo: a range half unreadable: exit 0"
-	like "$tmp/stdout" "^pid $pid: 32 bytes at $edge \\(0x[0-9a-f]+\\), 16 of them unreadable \\(shown as \\?\\?\\)\$" \
+	like "$tmp/stdout" "^pid $pid: 32 bytes at $edge, 16 of them unreadable \\(shown as \\?\\?\\)\$" \
 	    "$combo: says how many bytes could not be read"
 	is "$(lines)" "e0 e1 e2 e3 e4 e5 e6 e7-e8 e9 ea eb ec ed ee ef  ................
 ?? ?? ?? ?? ?? ?? ?? ??-?? ?? ?? ?? ?? ?? ?? ??  ????????????????" \

@@ -126,7 +126,6 @@ main(int argc, char *argv[])
 	BYTE *buf, *ok;
 	unsigned unit = 1;
 	size_t length = 128, i, good;
-	char where[300];
 	addr_t a;
 	DWORD pid;
 	HANDLE h;
@@ -170,8 +169,12 @@ main(int argc, char *argv[])
 		errx(EXIT_RUNTIME, "out of memory for %lu bytes",
 		    (unsigned long)length);
 	good = read_pages(h, a, buf, ok, length);
-	printf("pid %lu: %lu bytes at 0x%llx (%s)", pid, (unsigned long)length,
-	    (unsigned long long)a, sym_format(&mods, a, where, sizeof(where)));
+	/* The location as given, if it was more than a bare address. */
+	printf("pid %lu: %lu bytes at 0x%llx", pid, (unsigned long)length,
+	    (unsigned long long)a);
+	if (strchr(location, '!') != NULL || strchr(location, '+') != NULL ||
+	    !(location[0] >= '0' && location[0] <= '9'))
+		printf(" (%s)", location);
 	if (good < length)
 		printf(", %lu of them unreadable (shown as ?\?)",
 		    (unsigned long)(length - good));
