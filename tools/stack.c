@@ -142,12 +142,14 @@ walk_thread(struct session *s, struct modules *mods, DWORD tid)
 	printf("%-7s  where\n", "how");
 	unwind_begin(&w, s->process, s->cpu, mods, h, &c);
 	seen[n++] = w.f;
-	while (n < opt.frames && unwind_next(&w)) {
+	while (n < opt.frames && !session_interrupted() && unwind_next(&w)) {
 		print_frame(s, mods, &seen[n - 1], read_args(s, w.f.sp, args));
 		seen[n++] = w.f;
 	}
 	print_frame(s, mods, &seen[n - 1], NULL);
-	if (!w.over)
+	if (!w.over && session_interrupted())
+		printf("%u frame%s; interrupted\n", n, n == 1 ? "" : "s");
+	else if (!w.over)
 		printf("%u frame%s; -n %u stopped the walk\n", n, n == 1 ? "" :
 		    "s", opt.frames);
 	else if (w.broken)
@@ -221,7 +223,8 @@ main(int argc, char *argv[])
 	} else {
 		printf("pid %lu: %s, %d thread%s\n", s.pid, s.cpu->name, n,
 		    n == 1 ? "" : "s");
-		for (i = 0; i < n; i++)
+		/* Ctrl-C ends the walk under way and skips the threads after it. */
+		for (i = 0; i < n && !session_interrupted(); i++)
 			if (only == 0 || tids[i] == only)
 				ok &= walk_thread(&s, &mods, tids[i]);
 	}
