@@ -75,8 +75,13 @@ get(struct cur *c, unsigned n)
 	return v;
 }
 
+/*
+ * A LEB128 number: 7 bits a byte, the lowest first, the top bit set on
+ * every byte but the last; a signed one takes its sign from bit 6 of the
+ * last byte.
+ */
 static uint64_t
-uleb(struct cur *c)
+leb128(struct cur *c, int is_signed)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
@@ -88,26 +93,13 @@ uleb(struct cur *c)
 			v |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 	} while ((b & 0x80) && !c->bad);
+	if (is_signed && shift < 64 && (b & 0x40))
+		v |= ~(uint64_t)0 << shift;	/* sign-extend */
 	return v;
 }
 
-static int64_t
-sleb(struct cur *c)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-	BYTE b;
-
-	do {
-		b = (BYTE)get(c, 1);
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while ((b & 0x80) && !c->bad);
-	if (shift < 64 && (b & 0x40))		/* sign-extend */
-		v |= ~(uint64_t)0 << shift;
-	return (int64_t)v;
-}
+#define uleb(c)	leb128((c), 0)
+#define sleb(c)	((int64_t)leb128((c), 1))
 
 /*
  * A pointer in encoding enc.  pcrel pointers count from the field's own
