@@ -190,28 +190,6 @@ pe_section_size(const IMAGE_SECTION_HEADER *s)
 	return s->Misc.VirtualSize != 0 ? s->Misc.VirtualSize : s->SizeOfRawData;
 }
 
-const IMAGE_SECTION_HEADER *
-pe_section_at(const struct pe *pe, DWORD rva)
-{
-	unsigned i;
-
-	for (i = 0; i < pe->nsections; i++)
-		if (rva - pe->sec[i].VirtualAddress < pe_section_size(&pe->sec[i]))
-			return &pe->sec[i];
-	return NULL;
-}
-
-const IMAGE_SECTION_HEADER *
-pe_section_named(const struct pe *pe, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < pe->nsections; i++)
-		if (strcmp(pe->name[i], name) == 0)
-			return &pe->sec[i];
-	return NULL;
-}
-
 BOOL
 pe_dir(const struct pe *pe, unsigned i, DWORD *rva, DWORD *size)
 {

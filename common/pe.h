@@ -80,13 +80,6 @@ struct pe_diff {
 long pe_compare_code(HANDLE process, const struct pe *pe, const char *path,
     struct pe_diff *diffs, size_t max);
 
-/* The section that holds rva, or NULL (the headers, or past the end). */
-const IMAGE_SECTION_HEADER *pe_section_at(const struct pe *pe, DWORD rva);
-
-/* The section called name (".pdata"), or NULL. */
-const IMAGE_SECTION_HEADER *pe_section_named(const struct pe *pe,
-    const char *name);
-
 /* A section's size in memory: VirtualSize, or SizeOfRawData if that is 0. */
 DWORD pe_section_size(const IMAGE_SECTION_HEADER *s);
 
