@@ -38,8 +38,9 @@ for combo in $COMBOS; do
 	is "$(awk '/^[0-9a-f]+  [0-9a-f]+  / { print $8 }' "$tmp/stdout" | sort -u)" same \
 	    "$combo: the code of every module is as on disk"
 
-	# INT3s in two places this target never runs, held by softbp.
-	$RUN "build/$t/softbp.exe" -s 30 "$pid" 'msvcrt!puts' 'kernel32!Beep' \
+	# INT3s in two places this target never runs, held by softbp (the
+	# x64 build, whose command line interrupt() can find).
+	$RUN build/x64/softbp.exe -s 30 "$pid" 'msvcrt!puts' 'kernel32!Beep' \
 	    > "$tmp/holder" 2>&1 &
 	holder=$!
 	wait_for "$tmp/holder" '^breakpoint 2 at '
