@@ -116,6 +116,21 @@ second_opinion(struct session *s, struct modules *mods, HANDLE h,
 		    i, m, n);
 }
 
+/* Why the walk of n frames ended: the end, a break, -n or Ctrl-C. */
+static void
+print_end(const struct walk *w, unsigned n)
+{
+	printf("%u frame%s; ", n, n == 1 ? "" : "s");
+	if (!w->over && session_interrupted())
+		printf("interrupted\n");
+	else if (!w->over)
+		printf("-n %u stopped the walk\n", opt.frames);
+	else if (w->broken)
+		printf("the chain is broken after frame %u: %s\n", n - 1, w->why);
+	else
+		printf("%s\n", w->why);
+}
+
 static int
 walk_thread(struct session *s, struct modules *mods, DWORD tid)
 {
@@ -147,16 +162,7 @@ walk_thread(struct session *s, struct modules *mods, DWORD tid)
 		seen[n++] = w.f;
 	}
 	print_frame(s, mods, &seen[n - 1], NULL);
-	if (!w.over && session_interrupted())
-		printf("%u frame%s; interrupted\n", n, n == 1 ? "" : "s");
-	else if (!w.over)
-		printf("%u frame%s; -n %u stopped the walk\n", n, n == 1 ? "" :
-		    "s", opt.frames);
-	else if (w.broken)
-		printf("%u frame%s; the chain is broken after frame %u: %s\n",
-		    n, n == 1 ? "" : "s", n - 1, w.why);
-	else
-		printf("%u frame%s; %s\n", n, n == 1 ? "" : "s", w.why);
+	print_end(&w, n);
 	unwind_end(&w);
 	if (opt.dbghelp)
 		second_opinion(s, mods, h, &c, seen, n);
