@@ -24,8 +24,8 @@
 #   - a comment right after the block, <!-- vary: TOKEN ... -->, names
 #     other values that differ from run to run or build to build: each
 #     TOKEN, wherever it stands as a whole word in the block's output,
-#     matches any value of its form (0x-hex, hex of the same width,
-#     decimal; any word for a word).
+#     matches any value of its form (0x-hex, hex of the same width, a
+#     decimal number; digits alone stand for either; any word for a word).
 #   "[exit N]" under a command expects that exit status instead of 0.
 # - A command ending in "&" runs in the background.  Its output lines
 #   shown under it must appear at the start of its output.  When it sends
@@ -38,6 +38,7 @@
 #
 # prove ... tests/lessons.t :: lessons/04-int3.md runs the lessons named
 # (with a fresh copy, so without what earlier lessons leave behind).
+# With LESSONS_KEEP=1, build/lessons.PID keeps every command's output.
 use strict;
 use warnings;
 use Cwd qw(getcwd);
@@ -92,6 +93,7 @@ sub vary_re {
 	return '[0-9a-f]{' . length($t) . '}'
 	    if $t =~ /^[0-9a-f]+$/ && ($t =~ /[a-f]/ || $t =~ /^0./ ||
 	    length($t) == 8 || length($t) == 16);
+	return '(?:[0-9a-f]{' . length($t) . '}|[0-9][0-9.,]*)' if $t =~ /^[0-9]+$/;
 	return '[0-9][0-9.,]*' if $t =~ /^[0-9][0-9.,]*$/;
 	return '\S+';
 }
@@ -107,7 +109,7 @@ sub pattern {
 		if ($line =~ /\G(?:\.\.\.|…)/gc) { $re .= '.*'; next }
 		if ($line =~ /\G\s+/gc) { $re .= '\s+'; next }
 		if ($line =~ /\G\b((?:pid|tid|thread|PID|TID)s?(?:=|\s+))(\d+(?:,\s*\d+)*)/gc) {
-			$re .= quotemeta($1) . '\d+(?:,\s*\d+)*';
+			$re .= quotemeta($1) . '[0-9a-f]+(?:,\s*[0-9a-f]+)*';
 			next;
 		}
 		if ($line =~ m{\G(?<![\w.])\d+(?:\.\d+)?(?=\s*(?:ms|us|µs|s|steps/s|/s)\b)}gc) {
@@ -340,6 +342,6 @@ for my $file (@ARGV ? @ARGV : sort glob 'lessons/[0-9]*.md') {
 	ok(!@dirty, "$file: leaves the sources as they were", @dirty);
 }
 close $shell;
-system('rm', '-rf', $tmp);
+system('rm', '-rf', $tmp) unless $ENV{LESSONS_KEEP};
 print "1..$n\n";
 exit($failed ? 1 : 0);

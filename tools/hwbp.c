@@ -251,7 +251,9 @@ main(int argc, char *argv[])
 			ok = hw_apply(&r.bp, r.s.ev.u.CreateThread.hThread);
 			printf("tid %lu: new thread; debug registers set in it too\n",
 			    r.s.ev.dwThreadId);
-		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT) {
+		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
+		    r.s.ev.dwThreadId != r.s.breakin_tid) {
+			/* (The break-in thread's end is no news: it always ends.) */
 			printf("tid %lu: thread exited; its debug registers went "
 			    "with it\n", r.s.ev.dwThreadId);
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
