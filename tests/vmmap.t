@@ -34,10 +34,10 @@ for combo in $COMBOS; do
 	# under StackLimit is a region of its own, marked as such.
 	stack=$(field stack "$first") guard=$(field guard "$first")
 	lo=${stack%-*} hi=${stack#*-}
-	like "$tmp/stdout" "^[0-9a-f]+  $(hex "$hi")  commit   PAGE_READWRITE +private  stack of tid $tid\$" \
+	like "$tmp/stdout" "^[0-9a-f]+  $(hex "$hi") +[0-9a-f]+  commit   PAGE_READWRITE +private  stack of tid $tid\$" \
 	    "$combo: the stack of tid $tid, up to StackBase $hi"
 	ok "$combo: the target found a guard page under its stack" [ "$((guard))" -ne 0 ]
-	like "$tmp/stdout" "^$(hex "$guard")  $(hex "$((guard + 0x1000))")  commit   PAGE_READWRITE\\|PAGE_GUARD +private  stack of tid $tid \\(guard page\\)\$" \
+	like "$tmp/stdout" "^$(hex "$guard")  $(hex "$((guard + 0x1000))") +1000  commit   PAGE_READWRITE\\|PAGE_GUARD +private  stack of tid $tid \\(guard page\\)\$" \
 	    "$combo: its guard page at $guard, just under StackLimit $lo"
 	is "$(region "$lo" | cut -d' ' -f1)" "$(hex "$lo")" "$combo: StackLimit starts a region"
 
@@ -53,9 +53,9 @@ for combo in $COMBOS; do
 
 	# What it made: the guard page in its allocation, the view, the heap.
 	alloc=$(field alloc "$first") guarded=$(field guarded "$first")
-	like "$tmp/stdout" "^$(hex "$alloc")  $(hex "$guarded")  commit   PAGE_READWRITE +private  \$" \
+	like "$tmp/stdout" "^$(hex "$alloc")  $(hex "$guarded") +1000  commit   PAGE_READWRITE +private  \$" \
 	    "$combo: its VirtualAlloc region, first page"
-	like "$tmp/stdout" "^$(hex "$guarded")  $(hex "$((guarded + 0x1000))")  commit   PAGE_READWRITE\\|PAGE_GUARD +private  guard page\$" \
+	like "$tmp/stdout" "^$(hex "$guarded")  $(hex "$((guarded + 0x1000))") +1000  commit   PAGE_READWRITE\\|PAGE_GUARD +private  guard page\$" \
 	    "$combo: and the guard page it made at $guarded"
 	region "$(field view "$first")" > "$tmp/r"
 	like "$tmp/r" "^$(hex "$(field view "$first")") .* PAGE_READONLY +mapped +a view of .*[\\\\/]build[\\\\/]$a[\\\\/]regions\\.exe\$" \
@@ -65,7 +65,7 @@ for combo in $COMBOS; do
 	    "$combo: its heap block is in the process heap"
 	like "$tmp/stdout" "TEB of tid $tid(;|\$)" "$combo: the TEB of tid $tid"
 	like "$tmp/stdout" '(  |; )PEB(;|$)' "$combo: the PEB"
-	like "$tmp/stdout" "^$(hex 0x7ffe0000)  $(hex 0x7ffe1000)  commit   PAGE_READONLY .* KUSER_SHARED_DATA\$" \
+	like "$tmp/stdout" "^$(hex 0x7ffe0000)  $(hex 0x7ffe1000) +1000  commit   PAGE_READONLY .* KUSER_SHARED_DATA\$" \
 	    "$combo: KUSER_SHARED_DATA"
 
 	# Each protection is the one VirtualQueryEx gives inspect.
@@ -73,7 +73,7 @@ for combo in $COMBOS; do
 	for at in "$guard" "$lo" "$(field text "$first")" "$(field data "$first")" \
 	    "$(field rdata "$first")" "$guarded" "$(field view "$first")"; do
 		want=$(prot "$pid" "$at")
-		got=$(region "$at" | awk '{ print $4 }')
+		got=$(region "$at" | awk '{ print $5 }')
 		case $got in
 		PAGE_READONLY) n=2 ;; PAGE_READWRITE) n=4 ;; PAGE_WRITECOPY) n=8 ;;
 		PAGE_EXECUTE_READ) n=20 ;; 'PAGE_READWRITE|PAGE_GUARD') n=104 ;; *) n=? ;;
@@ -84,7 +84,7 @@ for combo in $COMBOS; do
 
 	# -a: free regions too, and then the regions tile the space from 0.
 	tool "$t" vmmap -a "$pid"
-	like "$tmp/stdout" '^0+  [0-9a-f]+  free ' "$combo: -a starts with the free region at 0"
+	like "$tmp/stdout" '^0+  [0-9a-f]+ +[0-9a-f]+  free ' "$combo: -a starts with the free region at 0"
 	ok "$combo: -a: each region starts where the last one ended" \
 	    awk '/^[0-9a-f]+  [0-9a-f]+  / { if (n++ && $1 != end) exit 1; end = $2 }' "$tmp/stdout"
 	ok "$combo: regions runs on" running "$pid"

@@ -92,8 +92,8 @@ main(int argc, char *argv[])
 		return EXIT_RUNTIME;
 	w = (int)cpu->ptrsize * 2;
 	printf("pid %lu: %s\n", pid, cpu->name);
-	printf("%-*s  %-*s  %-7s  %-26s  %-7s  %s\n", w, "base", w, "end", "state",
-	    "protection", "type", "what");
+	printf("%-*s  %-*s  %12s  %-7s  %-26s  %-7s  %s\n", w, "base", w, "end",
+	    "size", "state", "protection", "type", "what");
 	/* From address 0 up, one region after the other, until the end. */
 	for (a = 0; a <= (addr_t)(uintptr_t)-1 && VirtualQueryEx(h,
 	    (LPCVOID)(uintptr_t)a, &mbi, sizeof(mbi)) != 0; a += mbi.RegionSize) {
@@ -108,6 +108,7 @@ main(int argc, char *argv[])
 		print_addr(stdout, cpu, a);
 		printf("  ");
 		print_addr(stdout, cpu, a + mbi.RegionSize);
+		printf("  %12llx", (unsigned long long)mbi.RegionSize);
 		printf("  %-7s  %-26s  %-7s  %s\n", state_name(mbi.State),
 		    mem_protect_name(mbi.State == MEM_COMMIT ? mbi.Protect : 0,
 		    prot, sizeof(prot)), type_name(mbi.State == MEM_FREE ? 0 :
