@@ -67,7 +67,7 @@ print_exception(struct session *s)
 		    " -- the loader's initial breakpoint: the process is set up" :
 		    " -- the attach break-in, raised by the thread "
 		    "DebugActiveProcess injected; not the target's own");
-	else if (code == STATUS_WX86_BREAKPOINT_CODE)
+	else if (s->at_wow64_start)
 		printf(" -- the WOW64 layer's initial breakpoint");
 }
 
