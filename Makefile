@@ -9,9 +9,12 @@
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb syscalls
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn faults
-LIB     = args bp cpu dis err expr flags mem session sym target tool
+TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack syscalls
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep faults
+# Targets also built without frame pointers, as NAME-fpo.exe (-O2
+# -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
+FPO     = deep
+LIB     = args bp cfi cpu dis err expr flags mem pdata pe session sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
@@ -97,11 +100,11 @@ CFLAGS  = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	  -D_WIN32_WINNT=0x0601 -DDBGKIT_VERSION=\"$(VERSION)\" \
 	  -Icommon -I$(DEPS.$(ARCH))/include
 LDFLAGS = -static
-LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lpsapi -lntdll
+LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -ldbghelp -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
-arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe $(O)/inspect.exe \
-	$(O)/stepfloor.exe
+arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(FPO:%=$(O)/%-fpo.exe) \
+	$(O)/unit.exe $(O)/inspect.exe $(O)/stepfloor.exe
 
 $(O)/obj/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -114,9 +117,13 @@ $(O)/%.exe: tools/%.c $(O)/libdbgkit.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
 
 # Targets stand alone: they are what a debugger is pointed at.
+TCFLAGS = -std=gnu11 -g -Wall -Wextra -D_WIN32_WINNT=0x0601
+TOPT    = -O1
+$(FPO:%=$(O)/%.exe): TOPT = -O0 -fno-omit-frame-pointer
 $(O)/%.exe: targets/%.c
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) \
-	    -Wl,--kill-at -o $@ $<
+	$(CC) $(TCFLAGS) $(TOPT) $(LDFLAGS) -Wl,--kill-at -o $@ $<
+$(O)/%-fpo.exe: targets/%.c
+	$(CC) $(TCFLAGS) -O2 -fomit-frame-pointer $(LDFLAGS) -Wl,--kill-at -o $@ $<
 
 # The tests' inspector and the bench's floor share no code with what
 # they inspect or measure.

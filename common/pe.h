@@ -1,0 +1,72 @@
+/* pe.h: a module's PE headers, sections and data directories, read from the target. */
+#ifndef DBGKIT_PE_H
+#define DBGKIT_PE_H
+
+#include <windows.h>
+#include <stdint.h>
+
+#include "cpu.h"
+
+/* The most sections a PE image may have (the loader refuses more). */
+#define PE_MAX_SECTIONS	96
+
+/*
+ * What the headers of one mapped image say, read from the target's
+ * memory: the loader maps the headers at the image's base, so no file is
+ * needed.  All addresses in a PE are RVAs: offsets from that base.
+ */
+struct pe {
+	addr_t base;		/* where the image is mapped in the target */
+	int pe64;		/* PE32+ (64-bit) rather than PE32 */
+	WORD machine;		/* IMAGE_FILE_MACHINE_I386, _AMD64 */
+	DWORD timestamp;	/* the link time, seconds since 1970 */
+	DWORD entry;		/* AddressOfEntryPoint (RVA), 0 if none */
+	DWORD image_size;	/* SizeOfImage */
+	DWORD headers_size;	/* SizeOfHeaders */
+	uint64_t image_base;	/* ImageBase: the base it was linked for */
+	DWORD ndirs;
+	IMAGE_DATA_DIRECTORY dir[IMAGE_NUMBEROF_DIRECTORY_ENTRIES];
+	unsigned nsections;
+	IMAGE_SECTION_HEADER sec[PE_MAX_SECTIONS];
+	/*
+	 * Each section's name.  A name of up to 8 characters is in its
+	 * header; a longer one (".eh_frame") is "/4" there, an offset into
+	 * the COFF string table, which lies in the file, outside every
+	 * section, and so is never mapped.  pe_long_names() fills them in.
+	 */
+	char name[PE_MAX_SECTIONS][32];
+};
+
+/*
+ * Read the DOS header, the NT headers and the section table of the image
+ * mapped at base in process into *pe.  FALSE, with the last error set
+ * (ERROR_BAD_EXE_FORMAT for headers that make no sense), if they cannot
+ * be read.  Prints nothing.
+ */
+BOOL pe_read(HANDLE process, addr_t base, struct pe *pe);
+
+/*
+ * Replace the "/N" names in pe->name with the long names they stand for,
+ * read from the COFF string table in the image's file at path.  The file
+ * must be the image that is mapped (same link time); otherwise, or if it
+ * cannot be read, the "/N" names stay.  Returns how many were replaced.
+ */
+unsigned pe_long_names(struct pe *pe, const char *path);
+
+/* The section that holds rva, or NULL (the headers, or past the end). */
+const IMAGE_SECTION_HEADER *pe_section_at(const struct pe *pe, DWORD rva);
+
+/* The section called name (".pdata"), or NULL. */
+const IMAGE_SECTION_HEADER *pe_section_named(const struct pe *pe,
+    const char *name);
+
+/* A section's size in memory: VirtualSize, or SizeOfRawData if that is 0. */
+DWORD pe_section_size(const IMAGE_SECTION_HEADER *s);
+
+/*
+ * Data directory i (IMAGE_DIRECTORY_ENTRY_EXCEPTION, ...): its RVA and
+ * size in *rva and *size.  FALSE if the image has none.
+ */
+BOOL pe_dir(const struct pe *pe, unsigned i, DWORD *rva, DWORD *size);
+
+#endif
