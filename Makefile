@@ -9,7 +9,7 @@
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack syscalls
+TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack seh syscalls
 TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep faults
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).

@@ -244,7 +244,7 @@ raise_each(int n, char **names, unsigned long delay)
  * Everything between the first line and the end runs inside this
  * function's frame, so that the frame handler covers it.
  */
-static __attribute__((noinline)) void
+__declspec(dllexport) __attribute__((noinline)) void
 in_frame(int n, char **names, unsigned long delay, int wait)
 {
 #ifdef _WIN64
