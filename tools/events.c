@@ -283,13 +283,17 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	/* An event left pending by -n gets the answer it was printed with. */
-	if (s.pending && !s.exited && !session_continue(&s, answer(&s)))
-		r = -1;
 	if (session_interrupted())
 		fprintf(stderr, "%s: interrupted; detaching\n", getprogname());
 	printf("%llu events; %s\n", (unsigned long long)seen, s.exited ?
 	    "the process exited" : "detached, the process keeps running");
+	/*
+	 * Said before the target runs on: an event left pending by -n gets
+	 * the answer it was printed with.
+	 */
+	fflush(stdout);
+	if (s.pending && !s.exited && !session_continue(&s, answer(&s)))
+		r = -1;
 	modules_free(&mods);
 	if (!session_detach(&s) || r < 0)
 		return EXIT_RUNTIME;
