@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "cpu.h"
+#include "dis.h"
 #include "err.h"
 #include "flags.h"
 #include "session.h"
@@ -563,6 +564,73 @@ test_pdata(void)
 	    &e) == 0, "pdata: none past the image");
 }
 
+/* sym_each_export: every named export with code, where GetProcAddress says. */
+static BOOL
+count_export(const char *name, addr_t a, void *arg)
+{
+	int *n = arg;
+
+	if ((addr_t)(uintptr_t)GetProcAddress(GetModuleHandleA("kernel32.dll"),
+	    name) != a)
+		n[1]++;
+	n[0]++;
+	return TRUE;
+}
+
+static void
+test_each_export(void)
+{
+	struct modules m;
+	const struct module *k32, *nt;
+	int n[2] = { 0, 0 };
+
+	if (!modules_load(GetCurrentProcess(), &m)) {
+		ok(0, "modules_load on this process");
+		return;
+	}
+	k32 = module_named(&m, "kernel32");
+	nt = module_named(&m, "ntdll");
+	ok(k32 != NULL && sym_each_export(&m, k32, count_export, n) && n[0] > 100,
+	    "sym_each_export walks kernel32's exports");
+	ok(n[1] == 0, "each at the address GetProcAddress gives");
+	printf("# %d exports with code in kernel32\n", n[0]);
+	ok(nt != NULL && module_ptrsize(GetCurrentProcess(), nt) == sizeof(void *),
+	    "module_ptrsize: ntdll has this build's pointer size");
+	modules_free(&m);
+	ok(cpu_of_ptrsize(4) == &cpu_x86, "cpu_of_ptrsize(4) is x86");
+#ifdef _WIN64
+	ok(cpu_of_ptrsize(8) == &cpu_x64, "cpu_of_ptrsize(8) is x64");
+#else
+	ok(cpu_of_ptrsize(8) == NULL, "cpu_of_ptrsize(8): none in a 32-bit build");
+#endif
+}
+
+/* struct insn's target: a direct call's or jump's destination, else 0. */
+static void
+test_targets_of_branches(void)
+{
+	static const unsigned char call_rel32[] = { 0xe8, 0x10, 0x00, 0x00, 0x00 },
+	    jne_rel8[] = { 0x75, 0x03 }, call_edx[] = { 0xff, 0xd2 },
+	    mov_eax[] = { 0xb8, 0x32, 0x00, 0x00, 0x00 };
+	struct dis *d = dis_open(&cpu_x86, 0);
+	struct insn in;
+
+	if (d == NULL) {
+		ok(0, "dis_open");
+		return;
+	}
+	ok(dis_decode(d, call_rel32, sizeof(call_rel32), 0x1000, &in) &&
+	    in.target == 0x1015, "call rel32: its destination");
+	ok(dis_decode(d, jne_rel8, sizeof(jne_rel8), 0x2000, &in) &&
+	    in.target == 0x2005, "jne rel8: its destination");
+	ok(dis_decode(d, call_edx, sizeof(call_edx), 0x3000, &in) &&
+	    in.target == 0 && strcmp(in.text, "call edx") == 0,
+	    "call edx: no destination known from the instruction");
+	ok(dis_decode(d, mov_eax, sizeof(mov_eax), 0x4000, &in) &&
+	    in.target == 0, "mov eax, imm32: no destination at all");
+	dis_close(d);
+}
+
 int
 main(void)
 {
@@ -579,6 +647,8 @@ main(void)
 	test_cfi();
 	test_pdata();
 	walk_one();
+	test_each_export();
+	test_targets_of_branches();
 	printf("1..%d\n", ntests);
 	return nfailed != 0;
 }
