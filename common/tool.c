@@ -85,7 +85,6 @@ watchdog(void *done)
 		    "(under Wine 8, threads that hit a hardware breakpoint at "
 		    "the same moment can wedge); exiting without finishing: "
 		    "check the target's code bytes and DR7");
-		fflush(stdout);
 		ExitProcess(EXIT_RUNTIME);
 	}
 	return 0;
