@@ -84,6 +84,9 @@ static struct {
 	addr_t loc, count;
 	unsigned char orig[16];	/* the bytes at loc before anything */
 	DWORD floor_tid;	/* a single-step of ours may still come */
+	FILE *log;		/* what happens as it happens: stdout, or
+				   stderr with --csv, which keeps stdout for
+				   the table alone */
 	DWORD status;		/* how to continue the event left pending */
 } opt;
 
@@ -319,7 +322,8 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
-			printf("tid %lu: %s at 0x%llx; passed to the target\n",
+			fprintf(opt.log, "tid %lu: %s at 0x%llx; passed to "
+			    "the target\n",
 			    tid, exception_name(er->ExceptionCode) ?
 			    exception_name(er->ExceptionCode) : "an exception",
 			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
@@ -345,7 +349,8 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		*status = DBG_CONTINUE;
 		return 0;
 	}
-	printf("tid %lu: %s at 0x%llx is not ours; passed to the target\n",
+	fprintf(opt.log, "tid %lu: %s at 0x%llx is not ours; passed to the "
+	    "target\n",
 	    tid, exception_name(er->ExceptionCode), (unsigned long long)
 	    (uintptr_t)er->ExceptionAddress);
 	return 0;
@@ -715,6 +720,8 @@ main(int argc, char *argv[])
 	nkinds = pick_kinds(opt.data ? data_kinds : opt.race ? race_kinds :
 	    code_kinds, pick, kinds);
 
+	/* With --csv, stdout holds the table and nothing else. */
+	opt.log = r.status = opt.csv ? stderr : stdout;
 	if (!run_start(&r, &spec, 0))
 		return EXIT_RUNTIME;
 	ok = sym_resolve(&r.mods, argv[0], &opt.loc) && check_location(&r,
@@ -727,39 +734,39 @@ main(int argc, char *argv[])
 		opt.counted = ok;
 	}
 	if (ok) {
-		printf("%s: %s (0x%llx); each kind runs for %lu hits or %lu s, "
-		    "whichever comes first\n", opt.data ? "address" : "location",
+		fprintf(opt.log, "%s: %s (0x%llx); each kind runs for %lu hits "
+		    "or %lu s, whichever comes first\n", opt.data ? "address" : "location",
 		    sym_format(&r.mods, opt.loc, where, sizeof(where)),
 		    (unsigned long long)opt.loc, r.maxhits,
 		    (unsigned long)(r.ms / 1000));
 		floor_us = floor_measure(&r, &floor_steps);
 		if (floor_steps)
-			printf("floor: %zu single-steps of tid %lu, median %.1f us "
-			    "per debug event\n", floor_steps, r.s.threads[0].tid,
+			fprintf(opt.log, "floor: %zu single-steps of tid %lu, median "
+			    "%.1f us per debug event\n", floor_steps, r.s.threads[0].tid,
 			    floor_us);
 		else
-			printf("floor: tid %lu did not run; no floor\n",
+			fprintf(opt.log, "floor: tid %lu did not run; no floor\n",
 			    r.s.threads[0].tid);
 	}
 	for (i = 0; ok && i < nkinds && !session_interrupted(); i++) {
 		if (opt.race && kinds[i]->mech == HW && running_on_wine()) {
-			printf("%s: skipped: under Wine 8, threads that hit a debug "
-			    "register at the same moment can wedge for good; run "
-			    "this row on Windows\n", kinds[i]->name);
+			fprintf(opt.log, "%s: skipped: under Wine 8, threads that "
+			    "hit a debug register at the same moment can wedge "
+			    "for good; run this row on Windows\n", kinds[i]->name);
 			continue;
 		}
 		if (!(ok = measure(&r, kinds[i], &res[done])))
 			break;
 		rs = &res[done++];
 		r.hits += rs->hits;
-		printf("%s: %lu hit%s, %lu false, %lu events in %.3f s",
+		fprintf(opt.log, "%s: %lu hit%s, %lu false, %lu events in %.3f s",
 		    kinds[i]->name, rs->hits, rs->hits == 1 ? "" : "s",
 		    rs->false_hits, rs->events, rs->us / 1e6);
 		if (opt.counted && !r.s.exited)
-			printf("; the target's count went %lu -> %lu",
+			fprintf(opt.log, "; the target's count went %lu -> %lu",
 			    (unsigned long)rs->c0, (unsigned long)rs->c1);
-		printf("; %s\n", r.s.exited ? "the target exited" : rs->cut ?
-		    "cut short by Ctrl-C; removed" : "removed");
+		fprintf(opt.log, "; %s\n", r.s.exited ? "the target exited" :
+		    rs->cut ? "cut short by Ctrl-C; removed" : "removed");
 		if (rs->cut)
 			break;
 	}
