@@ -98,7 +98,7 @@ add_thread(struct session *s, DWORD tid, HANDLE h, addr_t start)
 			    (unsigned)s->capthreads);
 		s->threads = nt;
 	}
-	s->threads[s->nthreads++] = (struct thread){ tid, h, start };
+	s->threads[s->nthreads++] = (struct thread){ tid, h, start, ++s->born };
 }
 
 static void
@@ -129,6 +129,37 @@ int
 session_interrupted(void)
 {
 	return interrupted != 0;
+}
+
+BOOL
+session_break(struct session *s)
+{
+	InterlockedExchange(&interrupted, 0);
+	if (s->breaking)
+		return TRUE;
+	if (!DebugBreakProcess(s->process)) {
+		warn("DebugBreakProcess(pid %lu)", s->pid);
+		return FALSE;
+	}
+	s->breaking = 1;
+	s->break_born = s->born;
+	return TRUE;
+}
+
+/*
+ * Whether the pending exception is the breakpoint of the break-in that
+ * session_break() asked for: a breakpoint from a thread that was born
+ * after the asking.
+ */
+static int
+is_breakin(struct session *s)
+{
+	struct thread *t;
+
+	return s->breaking && is_breakpoint_code(
+	    s->ev.u.Exception.ExceptionRecord.ExceptionCode) &&
+	    (t = session_thread(s, s->ev.dwThreadId)) != NULL &&
+	    t->born > s->break_born;
 }
 
 /*
@@ -312,7 +343,7 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			return 0;
 	}
 	s->pending = 1;
-	s->at_start = 0;
+	s->at_start = s->at_breakin = 0;
 	switch (ev->dwDebugEventCode) {
 	case CREATE_PROCESS_DEBUG_EVENT:
 		event_image(s, ev->u.CreateProcessInfo.hFile,
@@ -353,6 +384,10 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			s->started = s->at_start = 1;
 			if (!s->launched)
 				s->breakin_tid = ev->dwThreadId;
+		} else if (is_breakin(s)) {
+			s->breaking = 0;
+			s->at_breakin = 1;
+			s->breakin_tid = ev->dwThreadId;
 		}
 		break;
 	}
@@ -376,7 +411,8 @@ session_continue(struct session *s, DWORD status)
 DWORD
 session_default_status(const struct session *s)
 {
-	if (s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT || s->at_start)
+	if (s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT || s->at_start ||
+	    s->at_breakin)
 		return DBG_CONTINUE;
 	/* The WOW64 loader's own breakpoint comes second; it is ours too. */
 	if (s->ev.u.Exception.ExceptionRecord.ExceptionCode ==

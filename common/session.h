@@ -12,6 +12,7 @@ struct thread {
 	DWORD tid;
 	HANDLE handle;		/* from the event; the system owns it */
 	addr_t start;		/* start address the event gave, 0 if none */
+	unsigned long born;	/* its place in the order threads were announced */
 };
 
 struct session {
@@ -23,7 +24,11 @@ struct session {
 	int pending;		/* ev still waits for ContinueDebugEvent */
 	int started;		/* the first breakpoint has arrived */
 	int at_start;		/* ... and it is the event being handled */
-	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
+	DWORD breakin_tid;	/* thread that raised the last break-in, or 0 */
+	int breaking;		/* session_break() asked; its breakpoint is on its way */
+	int at_breakin;		/* ... and it is the event being handled */
+	unsigned long born;	/* threads announced so far */
+	unsigned long break_born;	/* ... when session_break() asked */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
 	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
@@ -58,7 +63,8 @@ BOOL session_continue(struct session *s, DWORD status);
 /*
  * The status a debugger that does not care about this event should give:
  * DBG_CONTINUE, but DBG_EXCEPTION_NOT_HANDLED for an exception that is
- * not the initial breakpoint, so the target's own handlers see it.
+ * not the initial breakpoint or a break-in of ours, so the target's own
+ * handlers see it.
  */
 DWORD session_default_status(const struct session *s);
 
@@ -80,6 +86,18 @@ BOOL session_detach(struct session *s);
 
 /* True once Ctrl-C or Ctrl-Break was pressed (session_open catches them). */
 int session_interrupted(void);
+
+/*
+ * Break into the running target, as a debugger's Ctrl-Break does, and
+ * forget the Ctrl-C that asked for it (a second one ends the session).
+ * DebugBreakProcess starts a thread in the target that raises a
+ * breakpoint at once; when that event arrives, s->at_breakin is set, and
+ * while it is pending the whole target stands still.  Its default status
+ * is DBG_CONTINUE: it is ours, and never reaches the target's handlers.
+ * A break-in already on its way is not asked for twice.  FALSE (after
+ * printing why) if the target cannot be broken into.
+ */
+BOOL session_break(struct session *s);
 
 /*
  * Suspend every thread of the target except keep (0: none), for a moment
