@@ -207,13 +207,16 @@ print_here(struct stepper *st)
  * o): break in, as WinDbg's Ctrl-Break and gdb's Ctrl-C do, and come
  * back to the prompt.  FALSE when the run should end instead: in traced
  * mode, or at a second Ctrl-C while the first one's break-in is on its
- * way.
+ * way.  Either way, a step we asked for is still owed to us.
  */
 static BOOL
 break_in(struct stepper *st)
 {
-	if (!session_interrupted() || !st->interactive || st->want_prompt ||
-	    !session_break(&st->r.s))
+	if (!session_interrupted())
+		return FALSE;
+	if (st->expect_step)	/* TF is set: its step may come all the same */
+		st->owed_tid = st->tid;
+	if (!st->interactive || st->want_prompt || !session_break(&st->r.s))
 		return FALSE;
 	st->want_prompt = 1;
 	fprintf(st->out, "Ctrl-C: breaking in (Ctrl-C again to end the session)\n");
@@ -349,23 +352,37 @@ report(struct stepper *st, enum stop why)
 }
 
 /*
- * After a Ctrl-C that ended the session while its break-in was on the
- * way: take that breakpoint in and answer it, so that it never reaches
- * the target, for a moment at most.  Our breakpoints are out by then.
+ * Before we detach, what is still on its way to us is answered as ours,
+ * so that it never reaches the target: the single-step of a thread we
+ * had set TF on when Ctrl-C ended the run (run_finish()'s cleanup takes
+ * it in, as the step of bp.step_tid), and the breakpoint of a break-in
+ * that the session ended before it came, waited for here a moment at
+ * most, with our breakpoints out.
  */
 static void
-await_breakin(struct stepper *st)
+settle(struct stepper *st)
 {
 	struct session *s = &st->r.s;
-	DWORD t0 = GetTickCount();
+	const EXCEPTION_RECORD *er;
+	DWORD t0 = GetTickCount(), status;
 
+	if (st->owed_tid != 0)
+		st->r.bp.step_tid = st->owed_tid;
 	if (!s->breaking || s->exited)
 		return;
 	bp_cleanup(&st->r.bp);
-	while (s->breaking && !s->exited && GetTickCount() - t0 < 2000) {
-		if (s->pending && !session_continue(s, session_default_status(s)))
-			return;
-		if (session_poll(s, 100) < 0)
+	for (;;) {
+		if (s->pending) {
+			status = session_default_status(s);
+			if ((er = session_exception(s)) != NULL &&
+			    is_single_step_code(er->ExceptionCode) &&
+			    s->ev.dwThreadId == st->owed_tid)
+				status = DBG_CONTINUE;
+			if (!session_continue(s, status))
+				return;
+		}
+		if (!s->breaking || s->exited || GetTickCount() - t0 > 2000 ||
+		    session_poll(s, 100) < 0)
 			return;
 	}
 }
@@ -909,7 +926,7 @@ main(int argc, char *argv[])
 	if (st.r.s.pending && (st.last == STOP_STEP || st.last == STOP_BREAK ||
 	    st.last == STOP_BREAKIN || st.last == STOP_EXCEPTION))
 		session_continue(&st.r.s, status_of(st.last));
-	await_breakin(&st);
+	settle(&st);
 	st.r.hits = st.steps;
 	if (st.r.ended == NULL && !session_interrupted())
 		st.r.ended = "done";
