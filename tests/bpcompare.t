@@ -25,7 +25,7 @@ for combo in $COMBOS; do
 	is "$rc" 0 "$combo: bpcompare exits 0"
 	like "$tmp/stdout" "^location: msvcrt!printf \\($P\\); each kind runs for 40 hits or 5 s" \
 	    "$combo: the location resolves to the printf the target calls"
-	like "$tmp/stdout" '^floor: [0-9]+ single-steps of tid [0-9]+, median [0-9.]+ us per debug event$' \
+	like "$tmp/stdout" '^floor: [0-9]+ single-steps of tid [0-9]+, the first at the location, the others held: [0-9.]+ us per debug event$' \
 	    "$combo: the floor is measured"
 	for k in int3 hw guard; do
 		h=$(hits_of $k) c0=$(count0 $k) c1=$(count1 $k)
