@@ -33,6 +33,7 @@ static struct {
 	CRITICAL_SECTION lock;
 	unsigned long asked;	/* rounds asked for by out_idle() */
 	unsigned long answered;	/* the last of them the writer began */
+	volatile LONG copying;	/* the writer may hold lines not yet shown */
 } w;
 
 /* Copy everything the pipe holds to the console.  TRUE if there was any. */
@@ -66,7 +67,9 @@ writer(void *arg)
 		EnterCriticalSection(&w.lock);
 		round = w.asked;
 		LeaveCriticalSection(&w.lock);
+		InterlockedExchange(&w.copying, 1);
 		busy = copy_pipe(buf, sizeof(buf));
+		InterlockedExchange(&w.copying, 0);
 		EnterCriticalSection(&w.lock);
 		w.answered = round;
 		LeaveCriticalSection(&w.lock);
@@ -131,10 +134,17 @@ out_idle(void)
 {
 	unsigned long round;
 	BOOL shown;
+	DWORD avail;
 
 	fflush(stdout);
 	flushed = GetTickCount();
-	if (w.thread == NULL)
+	/*
+	 * Nothing to wait for if the pipe is empty and the writer holds
+	 * nothing: it marks itself copying before it looks in the pipe.
+	 */
+	if (w.thread == NULL || (PeekNamedPipe(w.pipe, NULL, 0, NULL, &avail,
+	    NULL) && avail == 0 && InterlockedCompareExchange(&w.copying, 0,
+	    0) == 0))
 		return;
 	/* A round that begins after this one is asked for sees our lines. */
 	EnterCriticalSection(&w.lock);

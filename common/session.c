@@ -399,6 +399,12 @@ session_continue(struct session *s, DWORD status)
 {
 	if (!s->pending)
 		return TRUE;
+	/*
+	 * A program we started shares our console: what we printed about
+	 * this event shows before what it prints next.
+	 */
+	if (s->launched)
+		out_idle();
 	s->pending = 0;
 	if (!ContinueDebugEvent(s->ev.dwProcessId, s->ev.dwThreadId, status)) {
 		warn("ContinueDebugEvent(pid %lu, tid %lu)", s->pid,

@@ -148,6 +148,14 @@ for combo in $COMBOS; do
 	stop "$pid"
 done
 
+# A program started under a tool shares its console: what the tool says
+# about an event shows before what the program prints after it.
+term "$RUN build/x64/events.exe -- build/x64/printf_loop.exe -o -n 3 -d 0"
+shows '^\[exit [0-9]+\]$' || diag "$(screen)"
+is "$(screen | sed -n 's/^going\.\.\.\([0-9]\)$/p\1/p; s/^8 OUTPUT_DEBUG_STRING_EVENT .*"going\.\.\.\([0-9]\)"$/e\1/p' | tr '\n' ' ')" \
+    "p1 e1 p2 e2 p3 e3 " "events -- printf_loop: each line, then its event, in order"
+is "$(count '^14 events; the process exited$')" 1 "events: and its last line"
+
 # softbp at the terminal: every hit shown, and the end.
 start x64 printf_loop -d 10
 term "$RUN build/x64/softbp.exe -n 30 $pid 'msvcrt!printf'"
