@@ -96,13 +96,17 @@ for combo in $COMBOS; do
 	ok "$combo: s steps" shows '^ +1  [a-z]+!'
 	ok "$combo: and the prompt comes back" prompts 2
 
-	# c lets the target run; Ctrl-C breaks in, back at the prompt.
+	# c lets the target run, with a breakpoint it never reaches (it must
+	# be gone afterwards); Ctrl-C breaks in, back at the prompt.
+	keys 'b kernel32!Beep' Enter
+	ok "$combo: b sets a breakpoint" shows '^breakpoint at kernel32!Beep \(0x[0-9a-f]+\)$'
+	prompts 3
 	keys c Enter
 	ok "$combo: during c the target runs" grows "$out"
 	keys C-c
 	ok "$combo: Ctrl-C breaks in" shows \
 	    "^stopped by tid [0-9]+, the break-in's thread; tid [0-9]+ at "
-	ok "$combo: and the prompt comes back" prompts 3
+	ok "$combo: and the prompt comes back" prompts 4
 	is "$(count '^Ctrl-C: breaking in \(Ctrl-C again to end the session\)$')" 1 \
 	    "$combo: saying what Ctrl-C does"
 	ok "$combo: at the prompt, the whole target stands still" still "$pid" "$out"
@@ -125,22 +129,27 @@ for combo in $COMBOS; do
 	is "$(count '^\[exit 0\]$')" 1 "$combo: exit 0"
 	untouched "$pid" "$combo: after Ctrl-C at the prompt"
 
+	# Ctrl-C in a traced run ends it, the thread asleep or not.
+	term "$stepper -n 100000000 $pid"
+	shows '^ +[0-9]+  [a-z]+!'
+	keys C-c
+	ok "$combo: Ctrl-C in a traced run ends it" shows \
+	    '^[0-9]+ steps; interrupted; breakpoints removed, detached, the target keeps running$'
+	untouched "$pid" "$combo: after Ctrl-C in a traced run"
 	stop "$pid"
 
-	# Ctrl-C in a traced run ends it.  known_regs's thread never sleeps,
-	# so the step asked for just before the Ctrl-C always comes, and must
-	# be answered by the stepper, not passed on: an unhandled single-step
-	# would end the target.
+	# The same on known_regs, whose thread never sleeps: the step asked
+	# for just before the Ctrl-C has always come by the time it ends.
 	start "$a" known_regs
 	ax=$(field rax "$first")$(field eax "$first")
 	term "$stepper -n 100000000 $pid"
 	shows '^ +[0-9]+  known_regs\+'
 	keys C-c
-	ok "$combo: Ctrl-C in a traced run ends it" shows \
+	ok "$combo: known_regs: Ctrl-C in a traced run ends it" shows \
 	    '^[0-9]+ steps; interrupted; breakpoints removed, detached, the target keeps running$'
 	shows '^\[exit [0-9]+\]$'
 	is "$(count '^\[exit 0\]$')" 1 "$combo: exit 0"
-	ok "$combo: after Ctrl-C in a traced run: the target runs on" running "$pid"
+	ok "$combo: known_regs runs on" running "$pid"
 	tool x64 regs "$pid"
 	like "$tmp/stdout" "^[er]ax=$ax " "$combo: its registers are its own still"
 	is "$(code "$pid")" same "$combo: its code is as on disk"

@@ -468,8 +468,13 @@ measure(struct run *r, const struct kind *k, struct result *res)
 			res->us = now_us() - start;
 			return TRUE;
 		}
-		/* The step that ends a hardware window is ours, not its cost. */
-		if (k->mech != HW || rc == 0)
+		/*
+		 * Exceptions only: a thread that starts or ends is no cost of
+		 * the breakpoint (the floor holds the attach break-in's thread,
+		 * which ends in the first window), and the step that ends a
+		 * hardware window is ours.
+		 */
+		if (session_exception(s) != NULL && (k->mech != HW || rc == 0))
 			res->events++;
 		/*
 		 * Stop here, with the event pending, when a hit has run; after
