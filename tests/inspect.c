@@ -5,7 +5,7 @@
  *
  *   inspect PID bytes ADDR N    N bytes of memory at ADDR, in hex
  *   inspect PID prot ADDR       the protection of ADDR's page, in hex
- *   inspect PID dr7             "TID DR7" for every thread
+ *   inspect PID dr7             "TID DR7 EFLAGS" for every thread (hex)
  *   inspect PID mem             "ws=BYTES private=BYTES": its working set
  *                               and private bytes (GetProcessMemoryInfo)
  *   inspect PID module ADDR     "BASE LINKED FILE": the module holding ADDR,
@@ -77,9 +77,11 @@ dr7_all(DWORD pid)
 		IsWow64Process(p, &wow);
 		CloseHandle(p);
 		if (wow) {
-			WOW64_CONTEXT c = { .ContextFlags = WOW64_CONTEXT_DEBUG_REGISTERS };
+			WOW64_CONTEXT c = { .ContextFlags =
+			    WOW64_CONTEXT_DEBUG_REGISTERS | WOW64_CONTEXT_CONTROL };
 			if (Wow64GetThreadContext(h, &c))
-				printf("%lu %lx\n", te.th32ThreadID, (unsigned long)c.Dr7);
+				printf("%lu %lx %lx\n", te.th32ThreadID,
+				    (unsigned long)c.Dr7, (unsigned long)c.EFlags);
 			else
 				rc = 1;
 		} else
@@ -88,9 +90,10 @@ dr7_all(DWORD pid)
 			CONTEXT c;
 
 			memset(&c, 0, sizeof(c));
-			c.ContextFlags = CONTEXT_DEBUG_REGISTERS;
+			c.ContextFlags = CONTEXT_DEBUG_REGISTERS | CONTEXT_CONTROL;
 			if (GetThreadContext(h, &c))
-				printf("%lu %lx\n", te.th32ThreadID, (unsigned long)c.Dr7);
+				printf("%lu %lx %lx\n", te.th32ThreadID,
+				    (unsigned long)c.Dr7, (unsigned long)c.EFlags);
 			else
 				rc = 1;
 		}

@@ -136,8 +136,8 @@ one_line() {
 	[ "$(wc -l < "$1")" -eq 1 ]
 }
 
-# bytes PID ADDR N / prot PID ADDR / dr7s PID / disk PID ADDR N / code
-# PID: what tests/inspect.c sees in a live target, without debugging it.
+# bytes PID ADDR N / prot PID ADDR / dr7s PID / tfs PID / disk PID ADDR N /
+# code PID: what tests/inspect.c sees in a live target, without debugging it.
 # disk compares N bytes at ADDR with the module's file: "same", or a line
 # "+0xOFFSET disk XX memory YY" for each byte that differs; code does the
 # same for the code of every module: "MODULE+0xRVA disk XX memory YY".
@@ -149,6 +149,13 @@ prot() { inspect "$1" prot "$2" | tr -d '\r'; }
 dr7s() { inspect "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
 disk() { inspect "$1" disk "$2" "$3" 2>&1 | tr -d '\r'; }
 code() { inspect "$1" code 2>&1 | tr -d '\r'; }
+# tfs PID: the trap flag (EFLAGS bit 8) in every thread, as dr7s gives DR7:
+# "0 " when no thread has it.
+tfs() {
+	inspect "$1" dr7 | tr -d '\r' | while read -r _t _d _f; do
+		echo $(( (0x${_f:-0} >> 8) & 1 ))
+	done | sort -u | tr '\n' ' '
+}
 
 # interrupt NAME PID: send Ctrl-C to the running tool NAME.exe that
 # debugs PID.  Wine turns SIGINT into CTRL_C_EVENT for the Windows

@@ -85,7 +85,8 @@ for combo in $COMBOS; do
 	stop "$pid"
 done
 
-# Ctrl-C while c waits for a breakpoint that is never hit.
+# Ctrl-C while c waits for a breakpoint that is never hit: a break-in
+# brings the session back to the prompt; a second Ctrl-C there ends it.
 start x64 calls
 B=$(field bottom "$first")
 before=$(bytes "$pid" "$B" 16)
@@ -93,9 +94,14 @@ before=$(bytes "$pid" "$B" 16)
 wait_for "$tmp/ctrlc" '^breakpoint at kernel32!Beep'
 sleep 0.5
 interrupt stepper "$pid"
+wait_for "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; "
+like "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; tid [0-9]+ at " \
+    "Ctrl-C during c: the break-in stops the target, back to the prompt"
+interrupt stepper "$pid"
 wait_for "$tmp/ctrlc" 'steps?; interrupted; breakpoints removed, detached'
-like "$tmp/ctrlc" 'interrupted; breakpoints removed, detached' "Ctrl-C: stepper cleans up"
-beep=$(sed -n 's/^breakpoint at kernel32!Beep (\(0x[0-9a-f]*\))$/\1/p' "$tmp/ctrlc" | tr -d '\r')
+like "$tmp/ctrlc" '^0 steps; interrupted; breakpoints removed, detached' \
+    "a second Ctrl-C, at the prompt: stepper cleans up"
+beep=$(tr -d '\r' < "$tmp/ctrlc" | sed -n 's/^breakpoint at kernel32!Beep (\(0x[0-9a-f]*\))$/\1/p')
 ok "Ctrl-C: no INT3 left at kernel32!Beep ($beep)" [ "$(bytes "$pid" "$beep" 1)" != cc ]
 like "$tmp/ctrlc" "^stepper: 0x1: ReadProcessMemory\\(0x1\\): " "a bad breakpoint address is refused, the session goes on"
 ok "Ctrl-C: calls keeps running" grows "$out"
