@@ -259,12 +259,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	/*
-	 * Fully buffered, and flushed before every continue: the target is
-	 * stopped while an event is printed, so what it prints after the
-	 * event comes after it, also when both write to the same file.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	t0 = GetTickCount();
@@ -279,7 +273,6 @@ main(int argc, char *argv[])
 		print_event(&s);
 		if (s.exited)
 			break;
-		fflush(stdout);
 		if (!session_continue(&s, answer(&s))) {
 			r = -1;
 			break;
@@ -289,11 +282,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: interrupted; detaching\n", getprogname());
 	printf("%llu events; %s\n", (unsigned long long)seen, s.exited ?
 	    "the process exited" : "detached, the process keeps running");
-	/*
-	 * Said before the target runs on: an event left pending by -n gets
-	 * the answer it was printed with.
-	 */
-	fflush(stdout);
+	/* An event left pending by -n gets the answer it was printed with. */
 	if (s.pending && !s.exited && !session_continue(&s, answer(&s)))
 		r = -1;
 	modules_free(&mods);
