@@ -9,8 +9,8 @@
  *   inspect PID regs            "TID ip=IP sp=SP efl=FLAGS" for every thread
  *   inspect PID state           "running", "exited CODE", or "gone"
  *   inspect PID parent          the parent's pid (NtQueryInformationProcess)
- *   inspect PID mem             "ws=BYTES private=BYTES": its working set
- *                               and private bytes (GetProcessMemoryInfo)
+ *   inspect PID mem             "ws=BYTES private=BYTES virtual=BYTES": its
+ *                               working set, private bytes, virtual size
  *   inspect PID module ADDR     "BASE LINKED FILE": the module holding ADDR,
  *                               its base, its file's ImageBase, its file
  *   inspect PID disk ADDR N     "same", or one line per byte that differs
@@ -238,18 +238,38 @@ parent(DWORD pid)
 	return 0;
 }
 
+/*
+ * Its working set, its private bytes (the commit charge: PagefileUsage,
+ * which Windows also reports as PrivateUsage; Wine fills only the first,
+ * from Linux's anonymous resident memory) and its virtual size
+ * (NtQueryInformationProcess, ProcessVmCounters).
+ */
 static int
 mem(DWORD pid)
 {
-	PROCESS_MEMORY_COUNTERS_EX pmc = { .cb = sizeof(pmc) };
+	typedef LONG (NTAPI *query_fn)(HANDLE, int, void *, ULONG, ULONG *);
+	struct {	/* VM_COUNTERS */
+		SIZE_T peak_virtual, virtual;
+		ULONG faults;
+		SIZE_T rest[8];
+	} vm;
+	PROCESS_MEMORY_COUNTERS pmc = { .cb = sizeof(pmc) };
+	query_fn query = (query_fn)(void *)GetProcAddress(
+	    GetModuleHandleA("ntdll.dll"), "NtQueryInformationProcess");
 	HANDLE p;
 
 	if ((p = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE,
-	    pid)) == NULL || !GetProcessMemoryInfo(p,
-	    (PROCESS_MEMORY_COUNTERS *)&pmc, sizeof(pmc)))
-		return 1;
-	printf("ws=%llu private=%llu\n", (unsigned long long)pmc.WorkingSetSize,
-	    (unsigned long long)pmc.PrivateUsage);
+	    pid)) == NULL)
+		return fail("OpenProcess");
+	if (!GetProcessMemoryInfo(p, &pmc, sizeof(pmc)))
+		return fail("GetProcessMemoryInfo");
+	if (query == NULL || query(p, 3 /* ProcessVmCounters */, &vm,
+	    sizeof(vm), NULL) != 0)
+		return fail("NtQueryInformationProcess");
+	printf("ws=%llu private=%llu virtual=%llu\n",
+	    (unsigned long long)pmc.WorkingSetSize,
+	    (unsigned long long)pmc.PagefileUsage,
+	    (unsigned long long)vm.virtual);
 	CloseHandle(p);
 	return 0;
 }
