@@ -10,7 +10,7 @@
 # Adding a tool or a target is one word in a list below.
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn wedge
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn wedge lookup
 LIB     = args bp cpu dis err expr flags mem session sym target tool
 VERSION = 0.1
 
