@@ -136,6 +136,14 @@ for combo in x64:x64 x64:x86; do
 			stepper) like "$tmp/stdout" '^0 steps; ' "$w halfway: counts steps" ;;
 			esac
 			ok "$w halfway: one line on stderr" one_line "$tmp/stderr"
+			case $tl in
+			softbp)		why='^softbp: 0x10: ReadProcessMemory\(0x10\): .+ \([0-9]+\)$' ;;
+			hwbp)		why="^hwbp: w4 $5: $5 is not aligned to 4 bytes \\(DR7's LEN ignores the low address bits\\)\$" ;;
+			guardbp)	why="^guardbp: msvcrt!printf: 0x[0-9a-f]+ is not mapped in pid $pid\$" ;;
+			stepper)	why="^stepper: -t 99999: no such thread in pid $pid\$" ;;
+			bpcompare)	why='^bpcompare: --count 0x10: ReadProcessMemory\(0x10\): .+ \([0-9]+\)$' ;;
+			esac
+			like "$tmp/stderr" "$why" "$w halfway: says what is wrong"
 			like "$tmp/stdout" "$(summary 'stopped by an error')" "$w halfway: stopped by an error, cleaned up"
 			clean "$w halfway" "$P" "$pprot"
 			ok "$w halfway: the target keeps printing" grows "$out"
