@@ -46,8 +46,10 @@ expect() {
 untouched() {
 	victim "$1"
 	_bad=
-	[ "$(bytes "$v" "$vpf" 16)" = "$vcode" ] || _bad="$_bad, printf's bytes"
-	[ "$(prot "$v" "$vpf")" = "$vprot" ] || _bad="$_bad, printf's protection"
+	_now=$(bytes "$v" "$vpf" 16)
+	[ "$_now" = "$vcode" ] || _bad="$_bad, printf's bytes: $_now (were $vcode)"
+	_now=$(prot "$v" "$vpf")
+	[ "$_now" = "$vprot" ] || _bad="$_bad, printf's protection: $_now (was $vprot)"
 	[ "$(dr7s "$v")" = "0 " ] || _bad="$_bad, DR7: $(dr7s "$v")"
 	running "$v" || _bad="$_bad, it is gone"
 	grows "$vout" || _bad="$_bad, it stopped printing"
