@@ -1,17 +1,23 @@
 # dbgkit: small Windows debugger tools, one per concept, for x86 and x64.
 #
 #   make        build every tool and target into build/x86/ and build/x64/
+#   make NAME   build one tool or target (make softbp), for both
 #   make demo   a learner's first five minutes, under Wine
 #   make check  every test: C unit tests, tools on real targets, lessons
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
 #               seconds each (default 60); not part of check
+#   make stop   end every program running in dbgkit's Wine prefix (the
+#               practice targets, and any tool still attached to one)
 #   make clean  remove build/x86, build/x64 and build/fuzz (build/deps stays)
 #
 # Adding a tool or a target is one word in a list below.
 
-TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn wedge lookup
-LIB     = args bp cpu dis err expr flags mem session sym target tool
+TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack vmmap modules dump seh syscalls
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup
+# Targets also built without frame pointers, as NAME-fpo.exe (-O2
+# -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
+FPO     = deep
+LIB     = args bp cfi cpu dis err expr flags look mem out pdata pe session space sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
@@ -48,7 +54,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench fuzz clean arch
+.PHONY: all setup demo check bench fuzz stop clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -57,6 +63,13 @@ all: $(NEED_SETUP)
 
 setup:
 	sh scripts/setup.sh
+
+# make softbp: one program, for both builds; what a lesson's exercise
+# rebuilds, without relinking every other program against the library.
+.PHONY: $(TOOLS) $(TARGETS)
+$(TOOLS) $(TARGETS): $(NEED_SETUP)
+	@for a in $(ARCHS); do \
+	    $(MAKE) --no-print-directory ARCH=$$a build/$$a/$@.exe || exit 1; done
 
 # The first start of a new Wine prefix takes a while; do it once, quietly.
 build/wineprefix/.ready:
@@ -85,6 +98,16 @@ check: all $(WINE_READY)
 fuzz:
 	sh scripts/fuzz.sh
 
+# Every lesson ends with it: what the lesson started stops here.
+stop:
+ifeq ($(OS),Windows_NT)
+	@for p in $(TARGETS) $(FPO:%=%-fpo) $(TOOLS); do taskkill /F /IM $$p.exe >/dev/null 2>&1; done; \
+	echo "stopped every practice target and tool"
+else
+	@wineserver -k 2>/dev/null; wineserver -w; \
+	echo "stopped every program in build/wineprefix"
+endif
+
 clean:
 	rm -rf build/x86 build/x64 build/fuzz
 
@@ -97,11 +120,11 @@ CFLAGS  = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	  -D_WIN32_WINNT=0x0601 -DDBGKIT_VERSION=\"$(VERSION)\" \
 	  -Icommon -I$(DEPS.$(ARCH))/include
 LDFLAGS = -static
-LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -lpsapi -lntdll
+LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -ldbghelp -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
-arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(O)/unit.exe $(O)/inspect.exe \
-	$(O)/stepfloor.exe
+arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(FPO:%=$(O)/%-fpo.exe) \
+	$(O)/unit.exe $(O)/inspect.exe $(O)/stepfloor.exe
 
 $(O)/obj/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -114,9 +137,13 @@ $(O)/%.exe: tools/%.c $(O)/libdbgkit.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
 
 # Targets stand alone: they are what a debugger is pointed at.
+TCFLAGS = -std=gnu11 -g -Wall -Wextra -D_WIN32_WINNT=0x0601
+TOPT    = -O1
+$(FPO:%=$(O)/%.exe): TOPT = -O0 -fno-omit-frame-pointer
 $(O)/%.exe: targets/%.c
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_WIN32_WINNT=0x0601 $(LDFLAGS) \
-	    -Wl,--kill-at -o $@ $<
+	$(CC) $(TCFLAGS) $(TOPT) $(LDFLAGS) -Wl,--kill-at -o $@ $<
+$(O)/%-fpo.exe: targets/%.c
+	$(CC) $(TCFLAGS) -O2 -fomit-frame-pointer $(LDFLAGS) -Wl,--kill-at -o $@ $<
 
 # The tests' inspector and the bench's floor share no code with what
 # they inspect or measure.

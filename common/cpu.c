@@ -191,6 +191,18 @@ cpu_of_process(HANDLE process)
 #endif
 }
 
+const struct cpu *
+cpu_of_ptrsize(unsigned ptrsize)
+{
+	if (ptrsize == 4)
+		return &cpu_x86;
+#ifdef _WIN64
+	if (ptrsize == 8)
+		return &cpu_x64;
+#endif
+	return NULL;
+}
+
 const struct reg *
 cpu_reg(const struct cpu *cpu, const char *name)
 {

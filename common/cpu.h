@@ -72,6 +72,12 @@ extern const struct cpu cpu_x64;
  */
 const struct cpu *cpu_of_process(HANDLE process);
 
+/*
+ * The CPU view for code of the given pointer size: cpu_x86 for 4, cpu_x64
+ * for 8.  NULL for 8 in a 32-bit tool, which has no cpu_x64.
+ */
+const struct cpu *cpu_of_ptrsize(unsigned ptrsize);
+
 /* The register called name (case-insensitive), or NULL. */
 const struct reg *cpu_reg(const struct cpu *cpu, const char *name);
 

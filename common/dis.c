@@ -107,6 +107,20 @@ memops(csh cs, const cs_insn *ci, struct memop *m, int max)
 	return n;
 }
 
+/* Where a near call or jump with an immediate operand goes; 0 otherwise. */
+static addr_t
+direct_target(const cs_insn *ci, unsigned flags)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	/* A far one (ljmp, lcall) has a segment too: no plain address. */
+	if (!(flags & (INSN_CALL | INSN_JUMP)) || ci->id == X86_INS_LJMP ||
+	    ci->id == X86_INS_LCALL || x->op_count != 1 ||
+	    x->operands[0].type != X86_OP_IMM)
+		return 0;
+	return (addr_t)x->operands[0].imm;
+}
+
 BOOL
 memop_address(const struct memop *m, const struct cpu *cpu,
     const union context *c, addr_t next, addr_t *ea)
@@ -148,6 +162,7 @@ dis_decode(struct dis *d, const void *code, size_t n, addr_t a,
 	memcpy(in->bytes, d->ci->bytes, in->len);
 	in->flags = classify(d->cs, d->ci);
 	in->nmem = memops(d->cs, d->ci, in->mem, 2);
+	in->target = direct_target(d->ci, in->flags);
 	snprintf(in->text, sizeof(in->text), "%s%s%s", d->ci->mnemonic,
 	    d->ci->op_str[0] ? " " : "", d->ci->op_str);
 	return TRUE;

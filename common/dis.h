@@ -32,6 +32,8 @@ struct insn {
 	char text[160];		/* "mov edi, edi", Intel or AT&T syntax */
 	struct memop mem[2];	/* its memory operands (lea's excluded) */
 	int nmem;
+	addr_t target;		/* a direct near call's or jump's destination;
+				   0 for any other instruction */
 };
 
 struct dis;

@@ -1,4 +1,5 @@
 /* mem.c: ReadProcessMemory and WriteProcessMemory, each checked twice. */
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -114,4 +115,45 @@ mem_query(HANDLE process, addr_t a, MEMORY_BASIC_INFORMATION *mbi,
 		return FALSE;
 	}
 	return TRUE;
+}
+
+char *
+mem_protect_name(DWORD protect, char *buf, size_t n)
+{
+	/* One access value in the low byte, then modifier bits. */
+	static const struct { DWORD bit; const char *name; } names[] = {
+		{ PAGE_NOACCESS, "PAGE_NOACCESS" },
+		{ PAGE_READONLY, "PAGE_READONLY" },
+		{ PAGE_READWRITE, "PAGE_READWRITE" },
+		{ PAGE_WRITECOPY, "PAGE_WRITECOPY" },
+		{ PAGE_EXECUTE, "PAGE_EXECUTE" },
+		{ PAGE_EXECUTE_READ, "PAGE_EXECUTE_READ" },
+		{ PAGE_EXECUTE_READWRITE, "PAGE_EXECUTE_READWRITE" },
+		{ PAGE_EXECUTE_WRITECOPY, "PAGE_EXECUTE_WRITECOPY" },
+		{ PAGE_GUARD, "PAGE_GUARD" },
+		{ PAGE_NOCACHE, "PAGE_NOCACHE" },
+		{ PAGE_WRITECOMBINE, "PAGE_WRITECOMBINE" },
+	};
+	size_t i, len = 0;
+	DWORD left = protect;
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (protect == 0) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/* The access values are exact; the modifiers are bits. */
+		if (i < 8 ? (protect & 0xff) != names[i].bit :
+		    !(protect & names[i].bit))
+			continue;
+		len += snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+		    len > 0 ? "|" : "", names[i].name);
+		left &= ~names[i].bit;
+	}
+	if (left != 0 && len < n)
+		snprintf(buf + len, n - len, "%s0x%lx", len > 0 ? "|" : "", left);
+	return buf;
 }

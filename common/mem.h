@@ -40,4 +40,11 @@ BOOL mem_read_string(HANDLE process, addr_t a, int wide, char *buf, size_t n);
 BOOL mem_query(HANDLE process, addr_t a, MEMORY_BASIC_INFORMATION *mbi,
     const char *what);
 
+/*
+ * A page protection by its names, as winnt.h spells them:
+ * "PAGE_EXECUTE_READ", "PAGE_READWRITE|PAGE_GUARD"; "-" for 0 (what
+ * reserved and free regions report).  Into buf (n bytes); returns buf.
+ */
+char *mem_protect_name(DWORD protect, char *buf, size_t n);
+
 #endif

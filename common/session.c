@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "mem.h"
+#include "out.h"
 #include "session.h"
 #include "target.h"
 
@@ -262,6 +263,10 @@ session_exception(const struct session *s)
 
 static int wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c);
 
+/* How long wait_event() waits at a time, the first time and after. */
+#define SLICE_FIRST	10	/* ms */
+#define SLICE		100	/* ms */
+
 int
 session_wait(struct session *s, DWORD timeout)
 {
@@ -279,14 +284,23 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 {
 	DEBUG_EVENT *ev = &s->ev;
 	DWORD slice;
+	int quiet;
 
 	if (s->pending)
 		errx(EXIT_RUNTIME, "session_wait: the last event was not continued");
-	/* Wait in short slices, so that a Ctrl-C is noticed promptly. */
-	for (;;) {
+	/*
+	 * Wait in short slices, so that a Ctrl-C is noticed promptly.  The
+	 * first is shorter still: an event that does not come at once may
+	 * not come for a while, so what the tool printed is shown first.
+	 */
+	out_tick();
+	for (quiet = 0;; quiet++) {
 		if (interrupted && stop_on_ctrl_c)
 			return 0;
-		slice = timeout < 100 ? timeout : 100;
+		if (quiet == 1)
+			out_idle();
+		slice = quiet == 0 ? SLICE_FIRST : SLICE;
+		slice = timeout < slice ? timeout : slice;
 		if (WaitForDebugEvent(ev, slice))
 			break;
 		if (GetLastError() != ERROR_SEM_TIMEOUT &&
@@ -298,7 +312,7 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			return 0;
 	}
 	s->pending = 1;
-	s->at_start = 0;
+	s->at_start = s->at_wow64_start = 0;
 	switch (ev->dwDebugEventCode) {
 	case CREATE_PROCESS_DEBUG_EVENT:
 		event_image(s, ev->u.CreateProcessInfo.hFile,
@@ -339,7 +353,16 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			s->started = s->at_start = 1;
 			if (!s->launched)
 				s->breakin_tid = ev->dwThreadId;
-		}
+		} else if (s->launched && !s->wow64_started &&
+		    ev->u.Exception.ExceptionRecord.ExceptionCode ==
+		    STATUS_WX86_BREAKPOINT_CODE)
+			/*
+			 * On Windows the 32-bit loader of a WOW64 process
+			 * raises a breakpoint of its own as it starts, once.
+			 * Every later STATUS_WX86_BREAKPOINT is a 32-bit int3
+			 * of the target's (a 64-bit debugger sees them so).
+			 */
+			s->wow64_started = s->at_wow64_start = 1;
 		break;
 	}
 	return 1;
@@ -359,14 +382,18 @@ session_continue(struct session *s, DWORD status)
 	return TRUE;
 }
 
+BOOL
+session_own_exception(const struct session *s)
+{
+	return s->ev.dwDebugEventCode == EXCEPTION_DEBUG_EVENT &&
+	    (s->at_start || s->at_wow64_start);
+}
+
 DWORD
 session_default_status(const struct session *s)
 {
-	if (s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT || s->at_start)
-		return DBG_CONTINUE;
-	/* The WOW64 loader's own breakpoint comes second; it is ours too. */
-	if (s->ev.u.Exception.ExceptionRecord.ExceptionCode ==
-	    STATUS_WX86_BREAKPOINT_CODE)
+	if (s->ev.dwDebugEventCode != EXCEPTION_DEBUG_EVENT ||
+	    session_own_exception(s))
 		return DBG_CONTINUE;
 	return DBG_EXCEPTION_NOT_HANDLED;
 }

@@ -24,6 +24,9 @@ struct session {
 	int started;		/* the first breakpoint has arrived */
 	int at_start;		/* ... and it is the event being handled */
 	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
+	int wow64_started;	/* a launched WOW64 target's 32-bit loader has
+				   raised its breakpoint */
+	int at_wow64_start;	/* ... and it is the event being handled */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
 	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
@@ -56,9 +59,18 @@ int session_poll(struct session *s, DWORD timeout);
 BOOL session_continue(struct session *s, DWORD status);
 
 /*
+ * True when the pending event is an exception that is the debugger's own
+ * business, not the target's: the attach break-in, the loader's initial
+ * breakpoint, or the first STATUS_WX86_BREAKPOINT of a launched WOW64
+ * target (its 32-bit loader's).  Any other exception, a WOW64 target's
+ * own int3 among them, is the target's.
+ */
+BOOL session_own_exception(const struct session *s);
+
+/*
  * The status a debugger that does not care about this event should give:
- * DBG_CONTINUE, but DBG_EXCEPTION_NOT_HANDLED for an exception that is
- * not the initial breakpoint, so the target's own handlers see it.
+ * DBG_CONTINUE, but DBG_EXCEPTION_NOT_HANDLED for an exception of the
+ * target's own (see session_own_exception), so its handlers see it.
  */
 DWORD session_default_status(const struct session *s);
 

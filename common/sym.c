@@ -459,3 +459,41 @@ sym_resolve(struct modules *m, const char *location, addr_t *a)
 	*a += e.offset;
 	return TRUE;
 }
+
+BOOL
+sym_each_export(struct modules *m, const struct module *mod,
+    BOOL (*fn)(const char *name, addr_t a, void *arg), void *arg)
+{
+	struct exports *x = exports_of(m, (struct module *)mod);
+	const char *name;
+	uint32_t i, rva;
+
+	if (x == NULL)
+		return FALSE;
+	for (i = 0; i < x->nnames; i++) {
+		if (x->nameords[i] >= x->nfuncs ||
+		    (name = str_at(x, x->names[i])) == NULL)
+			continue;
+		rva = x->funcs[x->nameords[i]];
+		if (rva == 0 || (rva >= x->dir_lo && rva < x->dir_hi))
+			continue;	/* a forwarder's code is elsewhere */
+		if (!fn(name, mod->base + rva, arg))
+			break;
+	}
+	return TRUE;
+}
+
+unsigned
+module_ptrsize(HANDLE process, const struct module *mod)
+{
+	IMAGE_DOS_HEADER dos;
+	WORD magic;
+
+	if (!mem_read(process, mod->base, &dos, sizeof(dos)) ||
+	    dos.e_magic != IMAGE_DOS_SIGNATURE ||
+	    !mem_read(process, mod->base + (uint32_t)dos.e_lfanew + 4 +
+	    sizeof(IMAGE_FILE_HEADER), &magic, sizeof(magic)))
+		return 0;
+	return magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC ? 8 :
+	    magic == IMAGE_NT_OPTIONAL_HDR32_MAGIC ? 4 : 0;
+}

@@ -69,4 +69,22 @@ BOOL sym_resolve(struct modules *m, const char *location, addr_t *a);
  */
 const char *sym_export_at(struct modules *m, addr_t a);
 
+/*
+ * Call fn for each named export of mod that has code in the module (not
+ * a forwarder), in the order of the export table's name array (sorted
+ * by name), with the name and the address; stop early when fn returns
+ * FALSE.  The export table is read from the target on first use.  FALSE
+ * when it could not be read (out of memory); a module without exports
+ * simply makes no call.
+ */
+BOOL sym_each_export(struct modules *m, const struct module *mod,
+    BOOL (*fn)(const char *name, addr_t a, void *arg), void *arg);
+
+/*
+ * The pointer size of the module's code, from its PE header in the
+ * target: 4 for PE32, 8 for PE32+, 0 when the header cannot be read.  A
+ * WOW64 process holds modules of both.
+ */
+unsigned module_ptrsize(HANDLE process, const struct module *mod);
+
 #endif

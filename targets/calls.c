@@ -9,7 +9,8 @@
  *   nofp(a, b)     built without a frame pointer: no push ebp / mov ebp, esp.
  *   add_cdecl, add_stdcall   (x86) the caller pops the arguments, or the callee.
  *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps; it
- *                  first reads its flags with pushf/pop into eax/rax.
+ *                  first reads its flags with pushf/pop into eax/rax,
+ *                  after an xor that sets them to a known 0x246.
  * All are exported, so "calls!outer" names them.  First line: pid=N and
  * each function's address; then "round N" after each round.  With -b
  * (busy) the rounds follow each other with no pause and no output: code
@@ -98,7 +99,7 @@ EXPORT void copy_rep(void);
 #ifdef _WIN64
 __asm__(ASM_EXPORT(copy_rep) ".globl copy_rep\ncopy_rep:\n\t"
     "push %rsi\n\tpush %rdi\n\t"
-    "pushfq\n\tpop %rax\n\t"
+    "xor %eax, %eax\n\tpushfq\n\tpop %rax\n\t"
     "lea src(%rip), %rsi\n\tlea dst(%rip), %rdi\n\t"
     "mov $5, %ecx\n\t"
     "rep movsb\n\t"
@@ -106,7 +107,7 @@ __asm__(ASM_EXPORT(copy_rep) ".globl copy_rep\ncopy_rep:\n\t"
 #else
 __asm__(ASM_EXPORT(copy_rep) ".globl _copy_rep\n_copy_rep:\n\t"
     "push %esi\n\tpush %edi\n\t"
-    "pushfl\n\tpop %eax\n\t"
+    "xor %eax, %eax\n\tpushfl\n\tpop %eax\n\t"
     "lea _src, %esi\n\tlea _dst, %edi\n\t"
     "mov $5, %ecx\n\t"
     "rep movsb\n\t"

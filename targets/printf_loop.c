@@ -10,6 +10,11 @@
  * debugger with OutputDebugString.  The number of calls made so far is
  * the exported variable "printf_loop!calls", counted just before each
  * call, so a debugger can compare its hits with the program's own count.
+ *
+ * A line that comes a second or more later than the sleep allows is
+ * preceded by "late by N ms: was the process stopped?": the program
+ * notices a debugger that holds it still, as timing checks do.  That
+ * notice goes through fputs, not printf, so it is never a printf call.
  */
 #include <windows.h>
 #include <stdio.h>
@@ -18,11 +23,14 @@
 
 __declspec(dllexport) volatile unsigned long calls;
 
+#define LATE	1000	/* ms: how late a line must be to say so */
+
 int
 main(int argc, char *argv[])
 {
 	int (*print)(const char *, ...);
 	unsigned long count = 0, delay = 100, i;
+	DWORD last, late;
 	char line[64];
 	int c, ods = 0;
 
@@ -44,7 +52,14 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("pid=%lu printf=0x%llx\n", GetCurrentProcessId(),
 	    (unsigned long long)(uintptr_t)print);
+	last = GetTickCount();
 	for (i = 1; count == 0 || i <= count; i++) {
+		if ((late = GetTickCount() - last) >= delay + LATE) {
+			snprintf(line, sizeof(line), "late by %lu ms: was the "
+			    "process stopped?\n", late - delay);
+			fputs(line, stdout);
+		}
+		last = GetTickCount();
 		calls = i;
 		print("going...%lu\n", i);
 		if (ods) {

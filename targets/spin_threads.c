@@ -1,7 +1,7 @@
 /*
  * spin_threads: start N named worker threads that sleep in a loop.
  *
- *   spin_threads [-x] [-l LATE] [-d MS] [-p MS] [N]      (N defaults to 4)
+ *   spin_threads [-wx] [-l LATE] [-d MS] [-p MS] [N]     (N defaults to 4)
  *
  * First line: pid=N threads=N tids=ID,ID,...  Each worker is named
  * "worker-K" with SetThreadDescription where Windows has it.  Worker K
@@ -9,7 +9,8 @@
  * 60 ms slot, and sleeps the rest of the time.  Past 16 workers the slots
  * wrap around the second, and past 50 some workers share one.  With -l,
  * LATE more workers start MS ms later (default 1000), and a line
- * "late tids=ID,..." says so.  With -x, each late worker exits after
+ * "late tids=ID,..." says so; with -w, MS ms after a debugger attaches,
+ * so that a lesson can count on the debugger seeing them start.  With -x, each late worker exits after
  * three calls, and prints "exit tid=ID".
  *
  * With -p, any number of workers take turns: each calls work() once
@@ -152,13 +153,14 @@ main(int argc, char *argv[])
 {
 	unsigned long n = 4, late = 0, delay = 1000;
 	char head[64];
-	int c;
+	int c, wait_debugger = 0;
 
-	while ((c = getopt(argc, argv, "d:l:p:x")) != -1)
+	while ((c = getopt(argc, argv, "d:l:p:wx")) != -1)
 		switch (c) {
 		case 'd': delay = strtoul(optarg, NULL, 0); break;
 		case 'l': late = strtoul(optarg, NULL, 0); break;
 		case 'p': period = strtoul(optarg, NULL, 0); break;
+		case 'w': wait_debugger = 1; break;
 		case 'x': late_exit = 1; break;
 		default: goto bad;
 		}
@@ -175,6 +177,8 @@ main(int argc, char *argv[])
 	    GetCurrentProcessId(), n);
 	start_workers(1, n, head);
 	if (late > 0) {
+		while (wait_debugger && !IsDebuggerPresent())
+			Sleep(10);
 		Sleep(delay);
 		/* With -p, no call of work() until every late worker runs. */
 		EnterCriticalSection(&turn);
@@ -186,6 +190,6 @@ main(int argc, char *argv[])
 	for (;;)
 		Sleep(1000);
 bad:
-	fprintf(stderr, "usage: spin_threads [-x] [-l late] [-d ms] [-p ms] [1..4096]\n");
+	fprintf(stderr, "usage: spin_threads [-wx] [-l late] [-d ms] [-p ms] [1..4096]\n");
 	return 2;
 }

@@ -62,7 +62,7 @@ untouched() {
 # limits that end it soon should it wrongly get going.
 run() {
 	case $2 in
-	regs|threads)	tool "$1" "$2" "$3" ;;
+	regs|threads|seh|syscalls) tool "$1" "$2" "$3" ;;
 	stepper)	tool "$1" stepper -n 1 "$3" ;;
 	events)		tool "$1" events -s 1 "$3" ;;
 	hwbp)		tool "$1" hwbp -s 1 "$3" e1 'msvcrt!printf' ;;
@@ -70,7 +70,7 @@ run() {
 	esac
 }
 
-attachers="regs threads events stepper softbp hwbp guardbp bpcompare"
+attachers="regs threads events stepper softbp hwbp guardbp bpcompare seh syscalls"
 locators="softbp hwbp guardbp bpcompare"
 
 # --- The target --------------------------------------------------------
@@ -262,7 +262,7 @@ for t in x86 x64; do
 		expect 2 "^$tl: -q: options come first \(see $tl -h\)$" "$t $tl: an option after the target"
 		untouched "$t" "$t $tl: an option after the target"
 	done
-	for tl in regs threads events stepper; do
+	for tl in regs threads events stepper seh; do
 		tool "$t" "$tl" "$v" 7
 		expect 2 "^$tl: 7: extra operand \(see $tl -h\)$" "$t $tl: an extra operand"
 		untouched "$t" "$t $tl: an extra operand"
@@ -277,6 +277,23 @@ for t in x86 x64; do
 	tool "$t" regs -t zz "$v"
 	expect 2 '^regs: -t: "zz": not a number$' "$t regs: -t not a number"
 	untouched "$t" "$t regs: -t not a number"
+	for o in -1:-1 -2:-2 --first:-1 --second:-2; do
+		tool "$t" events "${o%:*}" maybe "$v"
+		expect 2 "^events: ${o#*:}: \"maybe\": not gh \(DBG_CONTINUE\) or gn \(DBG_EXCEPTION_NOT_HANDLED\)$" \
+		    "$t events: ${o%:*} maybe"
+		untouched "$t" "$t events: ${o%:*} maybe"
+	done
+done
+
+# syscalls: a function ntdll does not export, checked once attached.
+for combo in $COMBOS; do
+	t=${combo%:*} a=${combo#*:}
+	victim "$a"
+	tool "$t" syscalls "$v" NtDelayExecution NtNoSuchThing
+	expect 1 '^syscalls: NtNoSuchThing: ntdll\.dll exports no NtNoSuchThing$' \
+	    "$combo syscalls: an export ntdll lacks"
+	is "$(wc -c < "$tmp/stdout")" 0 "$combo syscalls: prints no row before it knows every name"
+	untouched "$a" "$combo syscalls: an export ntdll lacks"
 done
 
 # After all of it, each target can still be debugged.

@@ -6,7 +6,9 @@
 # tests/inspect.c looks at the target from outside: its code is as on
 # disk, DR7 is 0 in every thread, the page's protection is as before, and
 # the target runs on.  Then a cleanup that gets stuck on a thread that
-# does not answer, and last, what a tool killed outright leaves behind.
+# does not answer; the tools that only look (seh, syscalls) and events
+# answering a target's exceptions.  Last, what a tool killed outright
+# leaves behind.
 . "$(dirname "$0")/lib.sh"
 
 TOOLS="softbp hwbp guardbp stepper bpcompare"
@@ -254,6 +256,74 @@ else
 	skip "stuck cleanup: hwbp gives up by itself" \
 	    "only under Wine can a thread be made deaf to GetThreadContext"
 fi
+
+# --- Tools that only look, and events' answers ---------------------------
+# seh and syscalls attach, read and detach, on a target they attached to
+# or one they started; events answers gh to an access violation until
+# its time limit, or is interrupted.  After each, the target's code is
+# as on disk, DR7 is 0 in every thread, and it runs on.
+
+# untouched WHAT: the code and DR7 of $pid, and that it runs.
+untouched() {
+	is "$(code "$pid")" same "$1: the code of every module is as on disk"
+	is "$(dr7s "$pid")" "0 " "$1: DR7 is 0 in every thread"
+	ok "$1: the target is running" running "$pid"
+}
+
+# launched TOOL ARGS...: TOOL -- faults -w; $pid is the pid it names.
+launched() {
+	_tl=$1; shift
+	tool x64 "$_tl" "$@" -- build/x64/faults.exe -w
+	pid=$(sed -n 's/^pid \([0-9]*\): .*/\1/p' "$tmp/stdout" | head -n 1)
+	winpids="$winpids $pid"
+}
+
+for combo in x64:x64 x64:x86; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" faults -w
+	for tl in seh syscalls; do
+		tool "$t" $tl "$pid"
+		is "$rc" 0 "$combo $tl: exit 0"
+		untouched "$combo $tl"
+	done
+	tool "$t" syscalls "$pid" NtNoSuchThing
+	is "$rc" 1 "$combo syscalls, an error once attached: exit 1"
+	untouched "$combo syscalls, an error once attached"
+
+	# Ctrl-C while events waits; the target raises nothing meanwhile.
+	bg "$t" events -1 gh "$pid"
+	wait_for "$tmp/bg" 'the attach break-in'
+	interrupt events "$pid"
+	bg_wait
+	is "$rc" 0 "$combo events Ctrl-C: exit 0"
+	like "$tmp/stdout" '^[0-9]+ events; detached, the process keeps running$' \
+	    "$combo events Ctrl-C: detached"
+	untouched "$combo events Ctrl-C"
+	stop "$pid"
+
+	# The time limit, with gh answered to an access violation again and
+	# again; once events is gone, the target's own handler takes it.
+	start "$a" faults -w -d 1500 av
+	tool "$t" events -s 3 -1 gh "$pid"
+	is "$rc" 0 "$combo events -s: exit 0"
+	ok "$combo events -s: the same fault, answered gh, again and again" \
+	    [ "$(grep -c '^    address .*; answered gh (DBG_CONTINUE)$' "$tmp/stdout")" -ge 2 ]
+	like "$tmp/stdout" '^[0-9]+ events; detached, the process keeps running$' \
+	    "$combo events -s: detached"
+	ok "$combo events -s: then the target's frame handler took it" \
+	    wait_for "$out" '^handled vectored=0 frame=1 filter=0 untaken=0'
+	untouched "$combo events -s"
+	stop "$pid"
+done
+
+# Started by the tool: it detaches, and the program runs on.
+for tl in seh syscalls; do
+	launched $tl
+	is "$rc" 0 "$tl -- faults: exit 0"
+	ok "$tl -- faults: it named the pid it started" [ -n "$pid" ]
+	untouched "$tl -- faults"
+	stop "$pid"
+done
 
 # --- Killed outright ----------------------------------------------------
 # Then no cleanup runs.  Wine ends the debug session without killing the

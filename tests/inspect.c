@@ -17,6 +17,8 @@
  *                               from the module's file: "+0xOFF disk XX memory YY"
  *   inspect PID code            the same for the code sections of every
  *                               module: "MODULE+0xRVA disk XX memory YY"
+ *   inspect PID modules         "BASE SIZE PATH" for every module, from
+ *                               EnumProcessModulesEx(LIST_MODULES_ALL)
  *
  * Reading a thread's registers needs it stopped for a moment:
  * SuspendThread, GetThreadContext, ResumeThread; nothing else changes.
@@ -633,6 +635,27 @@ code_compare(HANDLE p)
 	return rc;
 }
 
+/* Every module: "BASE SIZE PATH", bare hex, in the order listed. */
+static int
+modules(HANDLE p)
+{
+	HMODULE mods[1024];
+	MODULEINFO mi;
+	WCHAR path[MAX_PATH];
+	DWORD need, i;
+
+	if (!EnumProcessModulesEx(p, mods, sizeof(mods), &need, LIST_MODULES_ALL))
+		return fail("EnumProcessModulesEx");
+	for (i = 0; i < need / sizeof(mods[0]) && i < 1024; i++) {
+		if (!GetModuleInformation(p, mods[i], &mi, sizeof(mi)) ||
+		    !GetModuleFileNameExW(p, mods[i], path, MAX_PATH))
+			return fail("GetModuleInformation");
+		printf("%llx %lx %ls\n", (unsigned long long)(uintptr_t)mi.lpBaseOfDll,
+		    (unsigned long)mi.SizeOfImage, path);
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -665,6 +688,8 @@ main(int argc, char *argv[])
 		return fail("OpenProcess");
 	if (strcmp(argv[2], "code") == 0)
 		return code_compare(p);
+	if (strcmp(argv[2], "modules") == 0)
+		return modules(p);
 	if (argc < 4)
 		goto usage;
 	a = (uintptr_t)strtoull(argv[3], NULL, 0);
@@ -697,6 +722,6 @@ main(int argc, char *argv[])
 usage:
 	fprintf(stderr, "usage: inspect pid bytes addr n | pid prot addr | "
 	    "pid dr7 | pid regs |\n       pid state | pid parent | pid mem | "
-	    "pid module addr | pid disk addr n |\n       pid code\n");
+	    "pid module addr | pid disk addr n |\n       pid code | pid modules\n");
 	return 2;
 }

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 for t in x86 x64; do
-	for tl in procs regs threads events softbp hwbp guardbp stepper bpcompare peb; do
+	for tl in procs regs threads events softbp hwbp guardbp stepper bpcompare peb \
+	    stack modules vmmap dump; do
 		tool "$t" "$tl" -h
 		is "$rc" 0 "$t $tl -h: exit 0"
 		like "$tmp/stdout" "^usage: $tl( |$)" "$t $tl -h: usage on stdout"

@@ -20,6 +20,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "target.h"
 #include "tool.h"
@@ -670,6 +671,7 @@ main(int argc, char *argv[])
 
 	opt.status = DBG_CONTINUE;
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:c:hk:n:s:V", longopts,
 	    NULL)) != -1)
@@ -738,7 +740,6 @@ main(int argc, char *argv[])
 		else
 			printf("floor: tid %lu did not run; no floor\n",
 			    r.s.threads[0].tid);
-		fflush(stdout);
 	}
 	for (i = 0; ok && i < nkinds && !session_interrupted(); i++) {
 		if (opt.race && kinds[i]->mech == HW && running_on_wine()) {
@@ -759,7 +760,6 @@ main(int argc, char *argv[])
 			    (unsigned long)rs->c0, (unsigned long)rs->c1);
 		printf("; %s\n", r.s.exited ? "the target exited" : rs->cut ?
 		    "cut short by Ctrl-C; removed" : "removed");
-		fflush(stdout);
 		if (rs->cut)
 			break;
 	}

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "tool.h"
 
@@ -139,7 +140,6 @@ on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
 		    sizeof(who)), access_name(access), sym_format(&r->mods, at,
 		    where, sizeof(where)), sym_format(&r->mods, ip, code,
 		    sizeof(code)), in.text, g->false_hits);
-		fflush(stdout);
 	} else
 		g->false_hits++;	/* same page, other bytes or access */
 	if (r->maxhits != 0 && r->hits >= r->maxhits)
@@ -164,6 +164,7 @@ main(int argc, char *argv[])
 	addr_t a;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:a:hn:s:V", longopts, NULL)) != -1)
 		switch (ch) {
@@ -205,7 +206,6 @@ main(int argc, char *argv[])
 		    size == 1 ? "" : "s", want < 0 ? "any access" :
 		    access_name((ULONG_PTR)want), (unsigned)g->npages,
 		    g->npages == 1 ? "" : "s");
-		fflush(stdout);
 	}
 	if (ok && !session_continue(&r.s, DBG_CONTINUE))
 		ok = FALSE;

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "tool.h"
 
@@ -118,7 +119,6 @@ on_single_step(struct run *r)
 	for (i = 0; i < DR_SLOTS; i++)
 		if (fired & DR6_B(i))
 			on_hit(r, i, &c);
-	fflush(stdout);
 	return TRUE;
 }
 
@@ -193,6 +193,7 @@ main(int argc, char *argv[])
 	HANDLE first;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hn:s:vV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -239,7 +240,6 @@ main(int argc, char *argv[])
 		if (verbose)
 			print_dr7("after", thread_dr7(&r, first));
 	}
-	fflush(stdout);
 	if (ok && !session_continue(&r.s, DBG_CONTINUE))
 		ok = FALSE;
 
@@ -251,7 +251,9 @@ main(int argc, char *argv[])
 			ok = hw_apply(&r.bp, r.s.ev.u.CreateThread.hThread);
 			printf("tid %lu: new thread; debug registers set in it too\n",
 			    r.s.ev.dwThreadId);
-		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT) {
+		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
+		    r.s.ev.dwThreadId != r.s.breakin_tid) {
+			/* (The break-in thread's end is no news: it always ends.) */
 			printf("tid %lu: thread exited; its debug registers went "
 			    "with it\n", r.s.ev.dwThreadId);
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&

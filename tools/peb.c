@@ -22,6 +22,7 @@
 #include "args.h"
 #include "cpu.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "target.h"
 
@@ -343,6 +344,7 @@ main(int argc, char *argv[])
 	int ch, ok;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {

@@ -10,6 +10,7 @@
 
 #include "cpu.h"
 #include "err.h"
+#include "out.h"
 #include "target.h"
 
 static const struct option longopts[] = {
@@ -61,6 +62,7 @@ main(int argc, char *argv[])
 	int ch, n = 0;
 
 	setprogname(argv[0]);
+	out_init();
 	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'V':

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cpu.h"
 #include "err.h"
+#include "out.h"
 #include "flags.h"
 #include "session.h"
 #include "target.h"
@@ -97,6 +98,7 @@ main(int argc, char *argv[])
 	int all = 0, ch, i, n, ok = 1;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:ahVt:", longopts, NULL)) != -1)
 		switch (ch) {
@@ -118,13 +120,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	/*
-	 * Whole blocks of lines, not one write per line (or per register):
-	 * under Wine, every write to a console costs milliseconds, and a
-	 * target with 256 threads makes thousands of lines.  warn() flushes
-	 * stdout first, so an error still shows where it happened.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	/* Stop the whole target: at the break-in, every thread is frozen. */

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "tool.h"
 
@@ -155,7 +156,6 @@ on_hit(struct run *r, struct softbp *bp)
 		print_printf_call(r, &c);
 	if (show_regs)
 		cpu_print(stdout, r->s.cpu, &c, REG_GENERAL);
-	fflush(stdout);
 	/* Persistent, or late: run this one instruction with TF, then re-arm. */
 	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits)))
 		return step_begin(&r->bp, tid, STEP_SOFT, bp);
@@ -176,6 +176,7 @@ main(int argc, char *argv[])
 	addr_t *a;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:1hn:rs:V", longopts, NULL)) != -1)
 		switch (ch) {
@@ -219,7 +220,6 @@ main(int argc, char *argv[])
 		    (unsigned long long)a[i], bp->saved);
 	}
 	free(a);
-	fflush(stdout);
 	if (ok && !session_continue(&r.s, DBG_CONTINUE))
 		ok = FALSE;
 

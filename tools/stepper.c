@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "mem.h"
 #include "target.h"
 #include "tool.h"
@@ -642,14 +643,14 @@ interactive(struct stepper *st)
 
 	print_here(st);
 	for (;;) {
-		if (prompt) {
+		if (prompt)
 			fprintf(st->out, "stepper> ");
-			fflush(st->out);
-		}
+		/* Everything so far shows before we wait for the next command. */
+		fflush(st->out);
+		out_idle();
 		if (fgets(line, sizeof(line), stdin) == NULL)
 			return TRUE;
 		why = command(st, line, &quit);
-		fflush(st->out);
 		if (quit || why == STOP_GONE || why == STOP_INTERRUPT)
 			return TRUE;
 		/* Not ours: the target's handlers get it; on to our next stop. */
@@ -701,6 +702,7 @@ main(int argc, char *argv[])
 	BOOL ok;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hin:o:t:V", longopts, NULL)) != -1)
 		switch (ch) {

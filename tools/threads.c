@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "err.h"
+#include "out.h"
 #include "session.h"
 #include "sym.h"
 #include "target.h"
@@ -67,6 +68,7 @@ main(int argc, char *argv[])
 	int ch, i, n, ok = 1;
 
 	setprogname(argv[0]);
+	out_init();
 	cmd = cut_command(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -82,13 +84,6 @@ main(int argc, char *argv[])
 	take_target(cmd, &argc, &argv, &spec);
 	end_operands(argc, argv);
 
-	/*
-	 * Whole blocks of lines, not one write per line: under Wine, every
-	 * write to a console costs milliseconds, and a target may have
-	 * hundreds of threads.  warn() flushes stdout first, so an error
-	 * still shows where it happened.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	if (!session_wait_start(&s, 10000) || (n = thread_ids(s.pid, &tids)) < 0) {

@@ -8,10 +8,16 @@
 
 #include "args.h"
 #include "cpu.h"
+#include "dis.h"
 #include "err.h"
 #include "flags.h"
 #include "session.h"
 #include "sym.h"
+#include "cfi.h"
+#include "mem.h"
+#include "pdata.h"
+#include "pe.h"
+#include "unwind.h"
 
 static int ntests, nfailed;
 
@@ -375,6 +381,256 @@ test_exports(void)
 	modules_free(&m);
 }
 
+/*
+ * A small .eh_frame, built here byte by byte: a CIE (CFA = esp+4, eip at
+ * CFA-4) and an FDE for [0x401000, 0x401020) that pushes ebp at +1 and
+ * makes it the CFA register at +3, as "push ebp; mov ebp, esp" does.
+ * The FDE's address is pc-relative, so the section's own address (va)
+ * matters.
+ */
+static void
+test_cfi(void)
+{
+	static const BYTE cie[] = {
+		0x14, 0, 0, 0,	0, 0, 0, 0,	/* length, CIE id 0 */
+		1, 'z', 'R', 0,			/* version, augmentation */
+		1, 0x7c, 8,			/* code align 1, data align -4, ra 8 */
+		1, 0x1b,			/* aug data: pcrel | sdata4 */
+		0x0c, 4, 4,			/* def_cfa esp+4 */
+		0x88, 1,			/* offset eip, cfa-4 */
+		0, 0,				/* padding (nop) */
+	};
+	static const BYTE insns[] = {
+		0x41, 0x0e, 8, 0x85, 2,		/* +1: cfa esp+8, ebp at cfa-8 */
+		0x42, 0x0d, 5,			/* +3: cfa in ebp */
+		0, 0, 0,
+	};
+	BYTE eh[128];
+	const addr_t va = 0x40a000;
+	struct cfi_row row;
+	const char *why;
+	uint32_t len, ptr, field;
+	int32_t rel;
+	size_t n = sizeof(cie), fde = n;
+
+	memset(eh, 0, sizeof(eh));
+	memcpy(eh, cie, sizeof(cie));
+	/* FDE: length, CIE pointer, pc_begin (pcrel), pc_range, aug len 0. */
+	len = 4 + 4 + 4 + 1 + sizeof(insns);
+	memcpy(eh + n, &len, 4);
+	ptr = (uint32_t)(n + 4);		/* back to the CIE at 0 */
+	memcpy(eh + n + 4, &ptr, 4);
+	field = (uint32_t)(va + n + 8);
+	rel = (int32_t)(0x401000 - field);
+	memcpy(eh + n + 8, &rel, 4);
+	len = 0x20;
+	memcpy(eh + n + 12, &len, 4);
+	eh[n + 16] = 0;
+	memcpy(eh + n + 17, insns, sizeof(insns));
+	n = fde + 4 + 4 + 4 + 4 + 1 + sizeof(insns);
+
+	ok(cfi_is_eh_frame(eh, n), "cfi: a CIE first: an .eh_frame");
+	ok(cfi_find(eh, n, va, 0x401000, &row, &why) == 1 &&
+	    row.cfa_reg == UREG_SP && row.cfa_off == 4 &&
+	    row.reg[UREG_IP].rule == CFI_OFFSET && row.reg[UREG_IP].off == -4,
+	    "cfi: at entry, CFA = esp+4, eip at CFA-4");
+	ok(cfi_find(eh, n, va, 0x401001, &row, &why) == 1 &&
+	    row.cfa_reg == UREG_SP && row.cfa_off == 8 &&
+	    row.reg[UREG_BP].rule == CFI_OFFSET && row.reg[UREG_BP].off == -8,
+	    "cfi: after push ebp, CFA = esp+8, ebp at CFA-8");
+	ok(cfi_find(eh, n, va, 0x401010, &row, &why) == 1 &&
+	    row.cfa_reg == UREG_BP && row.cfa_off == 8 &&
+	    row.fde_begin == 0x401000 && row.fde_end == 0x401020,
+	    "cfi: in the body, CFA = ebp+8");
+	ok(cfi_find(eh, n, va, 0x401020, &row, &why) == 0,
+	    "cfi: past the function, no FDE");
+	eh[fde + 4] = 0x7f;			/* a CIE pointer to nowhere */
+	ok(cfi_find(eh, n, va, 0x401010, &row, &why) == -1 && why != NULL,
+	    "cfi: a broken FDE is refused, with a reason");
+}
+
+/*
+ * This thread's own frames, walked by unwind.c in this very process: from
+ * the return address into walk_two() (and the stack pointer there, the
+ * CFA of walk_here()), two steps must find the return addresses into
+ * walk_one() and main() that the functions noted.  The starting point
+ * is made by hand: Wine's i386 RtlCaptureContext assumes its caller keeps
+ * a frame pointer, which these functions, built with -O2, do not.
+ */
+static volatile int sink;
+static addr_t noted[3];
+
+static __attribute__((noinline)) void
+walk_here(void)
+{
+	const struct cpu *cpu = cpu_of_process(GetCurrentProcess());
+	union context c;
+	struct modules m;
+	struct walk w;
+	addr_t sp;
+	int i;
+
+	noted[0] = (addr_t)(uintptr_t)__builtin_return_address(0);
+	memset(&c, 0, sizeof(c));
+	reg_set(cpu->ip, &c, noted[0]);
+	reg_set(cpu->sp, &c, (addr_t)(uintptr_t)__builtin_dwarf_cfa());
+	if (!modules_load(GetCurrentProcess(), &m)) {
+		ok(0, "unwind: modules_load");
+		return;
+	}
+	unwind_begin(&w, GetCurrentProcess(), cpu, &m, GetCurrentThread(), &c);
+	ok(w.stack_hi > w.stack_lo && w.f.sp >= w.stack_lo && w.f.sp < w.stack_hi,
+	    "unwind: the stack's bounds from the TEB hold SP");
+	for (i = 1; i < 3; i++) {
+		sp = w.f.sp;
+		ok(unwind_next(&w) && w.f.ip == noted[i] && w.f.sp > sp,
+		    i == 1 ? "unwind: the return address into walk_one()" :
+		    "unwind: and the one into main()");
+		if (w.over)
+			printf("# stopped: %s\n", w.why);
+	}
+	ok(strcmp(w.f.how, cpu->ptrsize == 8 ? "pdata" : "cfi") == 0,
+	    "unwind: found by the unwind data of an -O2 build");
+	unwind_end(&w);
+	modules_free(&m);
+}
+
+static __attribute__((noinline)) void
+walk_two(void)
+{
+	noted[1] = (addr_t)(uintptr_t)__builtin_return_address(0);
+	walk_here();
+	sink++;
+}
+
+static __attribute__((noinline)) void
+walk_one(void)
+{
+	noted[2] = (addr_t)(uintptr_t)__builtin_return_address(0);
+	walk_two();
+	sink++;
+}
+
+#ifdef _WIN64
+/* A function whose UNWIND_INFO names an exception handler. */
+EXCEPTION_DISPOSITION seh_handler(void *a, void *b, void *c, void *d)
+{
+	return ExceptionContinueSearch;
+}
+void with_handler(void);
+__asm__(".globl with_handler\n.def with_handler; .scl 2; .type 32; .endef\n"
+    ".seh_proc with_handler\nwith_handler:\n\tpush %rbx\n\t.seh_pushreg %rbx\n"
+    "\tsub $0x20, %rsp\n\t.seh_stackalloc 0x20\n"
+    "\t.seh_handler seh_handler, @except\n\t.seh_endprologue\n\tnop\n"
+    "\tadd $0x20, %rsp\n\tpop %rbx\n\tret\n\t.seh_endproc\n");
+#endif
+
+/*
+ * pdata_lookup() against the system's RtlLookupFunctionEntry, on this
+ * very process; a 32-bit image has no .pdata.
+ */
+static void
+test_pdata(void)
+{
+	struct pdata_entry e;
+	struct pe pe;
+	addr_t a = (addr_t)(uintptr_t)test_pdata + 4;
+
+	ok(pe_read(GetCurrentProcess(), (addr_t)(uintptr_t)GetModuleHandleA(NULL),
+	    &pe), "pe: this program's headers");
+#ifdef _WIN64
+	{
+		DWORD64 base = 0;
+		PRUNTIME_FUNCTION rf = RtlLookupFunctionEntry(a, &base, NULL);
+
+		ok(rf != NULL && pdata_lookup(GetCurrentProcess(), &pe, a, &e) == 1 &&
+		    e.rf.BeginAddress == rf->BeginAddress &&
+		    e.rf.EndAddress == rf->EndAddress &&
+		    e.rf.UnwindData == rf->UnwindData,
+		    "pdata: the entry RtlLookupFunctionEntry finds");
+		ok(pdata_lookup(GetCurrentProcess(), &pe, a, &e) == 1 &&
+		    e.flags == 0 && e.handler == 0, "pdata: a C function, no handler");
+		a = (addr_t)(uintptr_t)with_handler + 6;
+		ok(pdata_lookup(GetCurrentProcess(), &pe, a, &e) == 1 &&
+		    (e.flags & UNW_FLAG_EHANDLER) && pe.base + e.handler ==
+		    (addr_t)(uintptr_t)seh_handler && e.handler_data != 0,
+		    "pdata: the handler an UNWIND_INFO names");
+	}
+#else
+	ok(pdata_lookup(GetCurrentProcess(), &pe, a, &e) == 0,
+	    "pdata: none in a 32-bit image");
+#endif
+	ok(pdata_lookup(GetCurrentProcess(), &pe, pe.base + pe.image_size + 16,
+	    &e) == 0, "pdata: none past the image");
+}
+
+/* sym_each_export: every named export with code, where GetProcAddress says. */
+static BOOL
+count_export(const char *name, addr_t a, void *arg)
+{
+	int *n = arg;
+
+	if ((addr_t)(uintptr_t)GetProcAddress(GetModuleHandleA("kernel32.dll"),
+	    name) != a)
+		n[1]++;
+	n[0]++;
+	return TRUE;
+}
+
+static void
+test_each_export(void)
+{
+	struct modules m;
+	const struct module *k32, *nt;
+	int n[2] = { 0, 0 };
+
+	if (!modules_load(GetCurrentProcess(), &m)) {
+		ok(0, "modules_load on this process");
+		return;
+	}
+	k32 = module_named(&m, "kernel32");
+	nt = module_named(&m, "ntdll");
+	ok(k32 != NULL && sym_each_export(&m, k32, count_export, n) && n[0] > 100,
+	    "sym_each_export walks kernel32's exports");
+	ok(n[1] == 0, "each at the address GetProcAddress gives");
+	printf("# %d exports with code in kernel32\n", n[0]);
+	ok(nt != NULL && module_ptrsize(GetCurrentProcess(), nt) == sizeof(void *),
+	    "module_ptrsize: ntdll has this build's pointer size");
+	modules_free(&m);
+	ok(cpu_of_ptrsize(4) == &cpu_x86, "cpu_of_ptrsize(4) is x86");
+#ifdef _WIN64
+	ok(cpu_of_ptrsize(8) == &cpu_x64, "cpu_of_ptrsize(8) is x64");
+#else
+	ok(cpu_of_ptrsize(8) == NULL, "cpu_of_ptrsize(8): none in a 32-bit build");
+#endif
+}
+
+/* struct insn's target: a direct call's or jump's destination, else 0. */
+static void
+test_targets_of_branches(void)
+{
+	static const unsigned char call_rel32[] = { 0xe8, 0x10, 0x00, 0x00, 0x00 },
+	    jne_rel8[] = { 0x75, 0x03 }, call_edx[] = { 0xff, 0xd2 },
+	    mov_eax[] = { 0xb8, 0x32, 0x00, 0x00, 0x00 };
+	struct dis *d = dis_open(&cpu_x86, 0);
+	struct insn in;
+
+	if (d == NULL) {
+		ok(0, "dis_open");
+		return;
+	}
+	ok(dis_decode(d, call_rel32, sizeof(call_rel32), 0x1000, &in) &&
+	    in.target == 0x1015, "call rel32: its destination");
+	ok(dis_decode(d, jne_rel8, sizeof(jne_rel8), 0x2000, &in) &&
+	    in.target == 0x2005, "jne rel8: its destination");
+	ok(dis_decode(d, call_edx, sizeof(call_edx), 0x3000, &in) &&
+	    in.target == 0 && strcmp(in.text, "call edx") == 0,
+	    "call edx: no destination known from the instruction");
+	ok(dis_decode(d, mov_eax, sizeof(mov_eax), 0x4000, &in) &&
+	    in.target == 0, "mov eax, imm32: no destination at all");
+	dis_close(d);
+}
+
 int
 main(void)
 {
@@ -388,6 +644,11 @@ main(void)
 	test_names();
 	test_expr();
 	test_exports();
+	test_cfi();
+	test_pdata();
+	walk_one();
+	test_each_export();
+	test_targets_of_branches();
 	printf("1..%d\n", ntests);
 	return nfailed != 0;
 }
