@@ -46,7 +46,7 @@ export WINEPREFIX := $(CURDIR)/build/wineprefix
 export WINEDEBUG := -all
 export WINEDLLOVERRIDES := mscoree,mshtml=
 NEED_SETUP := $(if $(and $(shell command -v $(CC.x86)),$(shell command -v $(CC.x64)),\
-	$(shell command -v wine),$(wildcard /usr/lib/wine/wine64),\
+	$(shell command -v wine),$(shell command -v tmux),$(wildcard /usr/lib/wine/wine64),\
 	$(wildcard /usr/lib/wine/wine),\
 	$(wildcard $(DEPS.x86)/lib/libcapstone.a),$(wildcard $(DEPS.x64)/lib/libcapstone.a)),,setup)
 endif

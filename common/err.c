@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "out.h"
 
 #ifndef DBGKIT_VERSION
 #define DBGKIT_VERSION "0.1"
@@ -54,18 +55,29 @@ strwinerror(DWORD e, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * One line on stderr, after whatever stdout holds.  It is put together
+ * first and written at once: stderr is unbuffered, and a console would
+ * otherwise get it a character at a time.
+ */
 static void
 vwarnc(DWORD code, int with_code, const char *fmt, va_list ap)
 {
-	char text[512];
+	char line[1024], text[512];
+	size_t n;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	if (with_code)
-		fprintf(stderr, ": %s (%lu)", strwinerror(code, text,
-		    sizeof(text)), code);
-	fputc('\n', stderr);
+	out_idle();
+	n = (size_t)snprintf(line, sizeof(line), "%s: ", progname);
+	if (n < sizeof(line))
+		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (with_code && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s (%lu)",
+		    strwinerror(code, text, sizeof(text)), code);
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	fputs(line, stderr);
 	fflush(stderr);
 }
 

@@ -98,7 +98,7 @@ add_thread(struct session *s, DWORD tid, HANDLE h, addr_t start)
 			    (unsigned)s->capthreads);
 		s->threads = nt;
 	}
-	s->threads[s->nthreads++] = (struct thread){ tid, h, start };
+	s->threads[s->nthreads++] = (struct thread){ tid, h, start, ++s->born };
 }
 
 static void
@@ -129,6 +129,37 @@ int
 session_interrupted(void)
 {
 	return interrupted != 0;
+}
+
+BOOL
+session_break(struct session *s)
+{
+	InterlockedExchange(&interrupted, 0);
+	if (s->breaking)
+		return TRUE;
+	if (!DebugBreakProcess(s->process)) {
+		warn("DebugBreakProcess(pid %lu)", s->pid);
+		return FALSE;
+	}
+	s->breaking = 1;
+	s->break_born = s->born;
+	return TRUE;
+}
+
+/*
+ * Whether the pending exception is the breakpoint of the break-in that
+ * session_break() asked for: a breakpoint from a thread that was born
+ * after the asking.
+ */
+static int
+is_breakin(struct session *s)
+{
+	struct thread *t;
+
+	return s->breaking && is_breakpoint_code(
+	    s->ev.u.Exception.ExceptionRecord.ExceptionCode) &&
+	    (t = session_thread(s, s->ev.dwThreadId)) != NULL &&
+	    t->born > s->break_born;
 }
 
 /*
@@ -312,7 +343,7 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			return 0;
 	}
 	s->pending = 1;
-	s->at_start = s->at_wow64_start = 0;
+	s->at_start = s->at_wow64_start = s->at_breakin = 0;
 	switch (ev->dwDebugEventCode) {
 	case CREATE_PROCESS_DEBUG_EVENT:
 		event_image(s, ev->u.CreateProcessInfo.hFile,
@@ -355,7 +386,7 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 				s->breakin_tid = ev->dwThreadId;
 		} else if (s->launched && !s->wow64_started &&
 		    ev->u.Exception.ExceptionRecord.ExceptionCode ==
-		    STATUS_WX86_BREAKPOINT_CODE)
+		    STATUS_WX86_BREAKPOINT_CODE) {
 			/*
 			 * On Windows the 32-bit loader of a WOW64 process
 			 * raises a breakpoint of its own as it starts, once.
@@ -363,6 +394,11 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			 * of the target's (a 64-bit debugger sees them so).
 			 */
 			s->wow64_started = s->at_wow64_start = 1;
+		} else if (is_breakin(s)) {
+			s->breaking = 0;
+			s->at_breakin = 1;
+			s->breakin_tid = ev->dwThreadId;
+		}
 		break;
 	}
 	return 1;
@@ -373,6 +409,12 @@ session_continue(struct session *s, DWORD status)
 {
 	if (!s->pending)
 		return TRUE;
+	/*
+	 * A program we started shares our console: what we printed about
+	 * this event shows before what it prints next.
+	 */
+	if (s->launched)
+		out_idle();
 	s->pending = 0;
 	if (!ContinueDebugEvent(s->ev.dwProcessId, s->ev.dwThreadId, status)) {
 		warn("ContinueDebugEvent(pid %lu, tid %lu)", s->pid,
@@ -386,7 +428,7 @@ BOOL
 session_own_exception(const struct session *s)
 {
 	return s->ev.dwDebugEventCode == EXCEPTION_DEBUG_EVENT &&
-	    (s->at_start || s->at_wow64_start);
+	    (s->at_start || s->at_wow64_start || s->at_breakin);
 }
 
 DWORD

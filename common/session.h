@@ -12,6 +12,7 @@ struct thread {
 	DWORD tid;
 	HANDLE handle;		/* from the event; the system owns it */
 	addr_t start;		/* start address the event gave, 0 if none */
+	unsigned long born;	/* its place in the order threads were announced */
 };
 
 struct session {
@@ -23,10 +24,14 @@ struct session {
 	int pending;		/* ev still waits for ContinueDebugEvent */
 	int started;		/* the first breakpoint has arrived */
 	int at_start;		/* ... and it is the event being handled */
-	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
+	DWORD breakin_tid;	/* thread that raised the last break-in, or 0 */
 	int wow64_started;	/* a launched WOW64 target's 32-bit loader has
 				   raised its breakpoint */
 	int at_wow64_start;	/* ... and it is the event being handled */
+	int breaking;		/* session_break() asked; its breakpoint is on its way */
+	int at_breakin;		/* ... and it is the event being handled */
+	unsigned long born;	/* threads announced so far */
+	unsigned long break_born;	/* ... when session_break() asked */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
 	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
@@ -61,8 +66,8 @@ BOOL session_continue(struct session *s, DWORD status);
 /*
  * True when the pending event is an exception that is the debugger's own
  * business, not the target's: the attach break-in, the loader's initial
- * breakpoint, or the first STATUS_WX86_BREAKPOINT of a launched WOW64
- * target (its 32-bit loader's).  Any other exception, a WOW64 target's
+ * breakpoint, a break-in that session_break() asked for, or the first
+ * STATUS_WX86_BREAKPOINT of a launched WOW64 target (its 32-bit loader's).  Any other exception, a WOW64 target's
  * own int3 among them, is the target's.
  */
 BOOL session_own_exception(const struct session *s);
@@ -92,6 +97,18 @@ BOOL session_detach(struct session *s);
 
 /* True once Ctrl-C or Ctrl-Break was pressed (session_open catches them). */
 int session_interrupted(void);
+
+/*
+ * Break into the running target, as a debugger's Ctrl-Break does, and
+ * forget the Ctrl-C that asked for it (a second one ends the session).
+ * DebugBreakProcess starts a thread in the target that raises a
+ * breakpoint at once; when that event arrives, s->at_breakin is set, and
+ * while it is pending the whole target stands still.  Its default status
+ * is DBG_CONTINUE: it is ours, and never reaches the target's handlers.
+ * A break-in already on its way is not asked for twice.  FALSE (after
+ * printing why) if the target cannot be broken into.
+ */
+BOOL session_break(struct session *s);
 
 /*
  * Suspend every thread of the target except keep (0: none), for a moment

@@ -30,6 +30,8 @@ run_start(struct run *r, const struct target_spec *spec, int att)
 	char where[160];
 	const EXCEPTION_RECORD *er;
 
+	if (r->status == NULL)
+		r->status = stdout;
 	if (!session_open(&r->s, spec))
 		return FALSE;
 	if (!session_wait_start(&r->s, 10000) ||
@@ -43,13 +45,14 @@ run_start(struct run *r, const struct target_spec *spec, int att)
 	sym_format(&r->mods, (addr_t)(uintptr_t)er->ExceptionAddress, where,
 	    sizeof(where));
 	if (r->s.launched)
-		printf("pid %lu (%s): started; stopped at the loader's initial "
-		    "breakpoint, %s -- not one of ours\n", r->s.pid, r->s.cpu->name,
-		    where);
+		fprintf(r->status, "pid %lu (%s): started; stopped at the "
+		    "loader's initial breakpoint, %s -- not one of ours\n",
+		    r->s.pid, r->s.cpu->name, where);
 	else
-		printf("pid %lu (%s): attached; stopped at the attach break-in, "
-		    "%s in tid %lu -- the debugger's own breakpoint, not one of "
-		    "ours\n", r->s.pid, r->s.cpu->name, where, r->s.breakin_tid);
+		fprintf(r->status, "pid %lu (%s): attached; stopped at the "
+		    "attach break-in, %s in tid %lu -- the debugger's own "
+		    "breakpoint, not one of ours\n", r->s.pid, r->s.cpu->name,
+		    where, r->s.breakin_tid);
 	return TRUE;
 }
 
@@ -85,7 +88,6 @@ watchdog(void *done)
 		    "(under Wine 8, threads that hit a hardware breakpoint at "
 		    "the same moment can wedge); exiting without finishing: "
 		    "check the target's code bytes and DR7");
-		fflush(stdout);
 		ExitProcess(EXIT_RUNTIME);
 	}
 	return 0;
@@ -119,8 +121,8 @@ run_finish(struct run *r, BOOL ok)
 		CloseHandle(dog);
 	}
 	CloseHandle(done);
-	printf("%lu %s%s; %s; %s\n", r->hits, r->unit ? r->unit : "hit",
-	    r->hits == 1 ? "" : "s", why,
+	fprintf(r->status ? r->status : stdout, "%lu %s%s; %s; %s\n",
+	    r->hits, r->unit ? r->unit : "hit", r->hits == 1 ? "" : "s", why,
 	    r->s.exited ? "nothing left to clean up" : clean ?
 	    "breakpoints removed, detached, the target keeps running" :
 	    "CLEANUP FAILED: see the errors above");

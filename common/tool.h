@@ -2,6 +2,8 @@
 #ifndef DBGKIT_TOOL_H
 #define DBGKIT_TOOL_H
 
+#include <stdio.h>
+
 #include "bp.h"
 #include "dis.h"
 #include "session.h"
@@ -19,6 +21,8 @@ struct run {
 	unsigned long hits;	/* counted by the tool */
 	const char *unit;	/* what hits counts: "hit" (default), "step" */
 	const char *ended;	/* why the run ended, if the tool knows better */
+	FILE *status;		/* where run_start() and run_finish() report:
+				   stdout, unless the tool sets another */
 };
 
 /*

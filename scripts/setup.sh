@@ -2,6 +2,7 @@
 # setup.sh: install what dbgkit needs on a Debian or Ubuntu x86_64 machine.
 #
 #   mingw-w64 for i686 and x86_64   (cross compilers, getopt included)
+#   tmux                             (tests/tty.t: the tools at a terminal)
 #   Wine with wine64 and wine32     (runs the tools and targets)
 #   Capstone for both Windows arches (cross-built from Debian's source
 #                                     package into build/deps/)
@@ -55,9 +56,9 @@ apt_install() {
 }
 
 # --- mingw-w64 --------------------------------------------------------------
-pkgs="gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 make dpkg-dev perl"
+pkgs="gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 make dpkg-dev perl tmux"
 if installed $pkgs; then
-	say "mingw-w64, make, perl: present"
+	say "mingw-w64, make, perl, tmux: present"
 else
 	apt_update
 	apt_install $pkgs

@@ -28,7 +28,7 @@ for combo in $COMBOS; do
 	is "$rc" 0 "$combo: bpcompare exits 0"
 	like "$tmp/stdout" "^location: msvcrt!printf \\($P\\); each kind runs for 40 hits or 5 s" \
 	    "$combo: the location resolves to the printf the target calls"
-	like "$tmp/stdout" '^floor: [0-9]+ single-steps of tid [0-9]+, median [0-9.]+ us per debug event$' \
+	like "$tmp/stdout" '^floor: [0-9]+ single-steps of tid [0-9]+, the first at the location, the others held: [0-9.]+ us per debug event$' \
 	    "$combo: the floor is measured"
 	for k in int3 hw guard; do
 		h=$(hits_of $k) c0=$(count0 $k) c1=$(count1 $k)
@@ -77,6 +77,12 @@ like "$tmp/stdout" '^kind,hits,events,events_per_hit,us_per_hit,false_hits,bytes
     "--csv: the header"
 like "$tmp/stdout" '^int3,[0-9]+,[0-9]+,2\.00,[0-9.]+,0,1,0,any,code bytes,[0-9]+,0$' "--csv: the int3 row"
 unlike "$tmp/stdout" '^us per hit' "--csv: no chart"
+is "$(wc -l < "$tmp/stdout")" 5 "--csv: stdout holds the table and nothing else"
+is "$(awk -F, 'NR == 1 { n = NF } NF != n { bad++ } END { print bad + 0 }' "$tmp/stdout")" 0 \
+    "--csv: every row has the header's number of fields"
+like "$tmp/stderr" '^location: msvcrt!printf ' "--csv: what happens goes to stderr"
+like "$tmp/stderr" '^[0-9]+ hits; every kind measured; breakpoints removed, detached' \
+    "--csv: and so does the run's end"
 stop "$pid"
 
 # What the target sees: crc_check checks its own code, its debug

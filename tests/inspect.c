@@ -5,7 +5,7 @@
  *
  *   inspect PID bytes ADDR N    N bytes of memory at ADDR, in hex
  *   inspect PID prot ADDR       the protection of ADDR's page, in hex
- *   inspect PID dr7             "TID DR7" for every thread
+ *   inspect PID dr7             "TID DR7 EFLAGS" for every thread (hex)
  *   inspect PID regs            "TID ip=IP sp=SP efl=FLAGS" for every thread
  *   inspect PID state           "running", "exited CODE", or "gone"
  *   inspect PID parent          the parent's pid (NtQueryInformationProcess)
@@ -142,8 +142,8 @@ thread_read(DWORD pid, DWORD tid, BOOL wow, struct thread_regs *t)
 }
 
 /*
- * For every thread of pid, "TID DR7" (what = 'd') or "TID ip=IP sp=SP
- * efl=FLAGS" (what = 'r').  A thread that cannot be read is a failure,
+ * For every thread of pid, "TID DR7 EFLAGS" (what = 'd') or "TID ip=IP
+ * sp=SP efl=FLAGS" (what = 'r').  A thread that cannot be read is a failure,
  * unless it ended meanwhile; so is a process with no thread at all.
  */
 static int
@@ -171,8 +171,8 @@ threads_all(DWORD pid, int what)
 			continue;
 		n++;
 		if (what == 'd')
-			printf("%lu %llx\n", te.th32ThreadID,
-			    (unsigned long long)t.dr7);
+			printf("%lu %llx %llx\n", te.th32ThreadID,
+			    (unsigned long long)t.dr7, (unsigned long long)t.flags);
 		else
 			printf("%lu ip=%llx sp=%llx efl=%llx\n", te.th32ThreadID,
 			    (unsigned long long)t.ip, (unsigned long long)t.sp,

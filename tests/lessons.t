@@ -13,7 +13,8 @@
 #
 # In a lesson:
 # - A ```console block holds commands ("$ " lines) and, under each, its
-#   output, compared exactly, line by line, except that
+#   output, compared exactly, line by line (blank lines too, but for
+#   those at the end of a block), except that
 #   - a line "..." stands for any number of lines, and "..." inside a
 #     line for any text;
 #   - a run of spaces matches any run of spaces;
@@ -26,6 +27,8 @@
 #     TOKEN, wherever it stands as a whole word in the block's output,
 #     matches any value of its form (0x-hex, hex of the same width, a
 #     decimal number; digits alone stand for either; any word for a word).
+#     TOKEN>N (or <N, >=N, <=N) bounds such a number, where the lesson
+#     says what it must be: <!-- vary: 1190143>0 --> for "misses calls".
 #   "[exit N]" under a command expects that exit status instead of 0.
 # - A command ending in "&" runs in the background.  Its output lines
 #   shown under it must appear at the start of its output.  When it sends
@@ -91,8 +94,7 @@ sub vary_re {
 	my ($t) = @_;
 	return '0x[0-9a-fA-F]+' if $t =~ /^0x[0-9a-fA-F]+$/;
 	return '[0-9a-f]{' . length($t) . '}'
-	    if $t =~ /^[0-9a-f]+$/ && ($t =~ /[a-f]/ || $t =~ /^0./ ||
-	    length($t) == 8 || length($t) == 16);
+	    if $t =~ /^[0-9a-f]+$/ && ($t =~ /[a-f]/ || $t =~ /^0./);
 	return '(?:[0-9a-f]{' . length($t) . '}|[0-9][0-9.,]*)' if $t =~ /^[0-9]+$/;
 	return '[0-9][0-9.,]*' if $t =~ /^[0-9][0-9.,]*$/;
 	return '\S+';
@@ -102,7 +104,7 @@ sub vary_re {
 sub pattern {
 	my ($line, $vary) = @_;
 	my @tokens = sort { length $b <=> length $a } keys %$vary;
-	my $re = '';
+	my ($re, @conds) = ('');
 	my $len = length $line;
 	pos($line) = 0;
 	CHAR: while (pos($line) < $len) {
@@ -112,10 +114,6 @@ sub pattern {
 			$re .= quotemeta($1) . '[0-9a-f]+(?:,\s*[0-9a-f]+)*';
 			next;
 		}
-		if ($line =~ m{\G(?<![\w.])\d+(?:\.\d+)?(?=\s*(?:ms|us|µs|s|steps/s|/s)\b)}gc) {
-			$re .= '\d+(?:\.\d+)?';
-			next;
-		}
 		my $p = pos($line);
 		my $before = $p > 0 ? substr($line, $p - 1, 1) : '';
 		if ($before !~ /\w/) {
@@ -123,15 +121,47 @@ sub pattern {
 				next unless substr($line, $p, length $t) eq $t;
 				my $after = substr($line, $p + length $t, 1);
 				next if $after =~ /\w/;
-				$re .= $vary->{$t};
+				my ($vre, $cond) = @{$vary->{$t}};
+				if ($cond) {
+					$re .= "($vre)";
+					push @conds, $cond;
+				} else {
+					$re .= $vre;
+				}
 				pos($line) = $p + length $t;
 				next CHAR;
 			}
 		}
+		if ($line =~ m{\G(?<![\w.])\d+(?:\.\d+)?(?=\s*(?:ms|us|µs|s|steps/s|/s)\b)}gc) {
+			$re .= '\d+(?:\.\d+)?';
+			next;
+		}
 		$line =~ /\G(.)/gcs;
 		$re .= quotemeta $1;
 	}
-	return qr/^\s*$re\s*$/;
+	my $qr = qr/^\s*$re\s*$/;
+	return sub {
+		my @got = ($_[0] =~ $qr) or return 0;
+		for my $i (0 .. $#conds) {
+			my ($op, $n) = @{$conds[$i]};
+			my $v = $got[$i] =~ /^0x/i ? hex($got[$i]) : $got[$i];
+			return 0 unless $op eq '>' ? $v > $n : $op eq '<' ? $v < $n :
+			    $op eq '>=' ? $v >= $n : $v <= $n;
+		}
+		return 1;
+	};
+}
+
+# The tokens of a vary comment: TOKEN, or TOKEN>N (also <, >=, <=) for a
+# value that varies within bounds the lesson states.
+sub vary_tokens {
+	my ($list) = @_;
+	my %v;
+	for (split ' ', $list) {
+		my ($t, $op, $n) = /^(.+?)(>=|<=|>|<)(-?[0-9.]+)$/ ? ($1, $2, $3) : ($_);
+		$v{$t} = [vary_re($t), $op ? [$op, $n] : undef];
+	}
+	return \%v;
 }
 
 # Whether the lines @$out are the expected @$want (patterns, or undef for
@@ -156,7 +186,7 @@ sub mismatch {
 				last if $r = $m->($i + 1, $k);
 			}
 		} else {
-			$r = $j < @$out && $out->[$j] =~ $want->[$i] && $m->($i + 1, $j + 1);
+			$r = $j < @$out && $want->[$i]->($out->[$j]) && $m->($i + 1, $j + 1);
 		}
 		return $memo{$key} = $r;
 	};
@@ -189,14 +219,19 @@ sub steps {
 						push @{$steps[-1]{want}}, $_;
 					}
 				}
+				# A blank line shown counts, but not at the end.
+				for my $s (@$last_block) {
+					pop @{$s->{want}} while @{$s->{want}} &&
+					    $s->{want}[-1] !~ /\S/;
+				}
 			}
 			$in = undef;
 			next;
 		}
 		if ($in) { push @block, $_; next }
 		if ($last_block && /^<!--\s*vary:\s*(.*?)\s*-->\s*$/) {
-			my %v = map { $_ => vary_re($_) } split ' ', $1;
-			$_->{vary} = \%v for @$last_block;
+			my $v = vary_tokens($1);
+			$_->{vary} = $v for @$last_block;
 			next;
 		}
 		$last_block = undef if /\S/;

@@ -148,8 +148,8 @@ one_line() {
 	[ "$(wc -l < "$1")" -eq 1 ]
 }
 
-# bytes PID ADDR N / prot PID ADDR / dr7s PID / disk PID ADDR N / code
-# PID: what tests/inspect.c sees in a live target, without debugging it.
+# bytes PID ADDR N / prot PID ADDR / dr7s PID / tfs PID / disk PID ADDR N /
+# code PID: what tests/inspect.c sees in a live target, without debugging it.
 # disk compares N bytes at ADDR with the module's file: "same", or a line
 # "+0xOFFSET disk XX memory YY" for each byte that differs; code does the
 # same for the code of every module: "MODULE+0xRVA disk XX memory YY".
@@ -175,6 +175,15 @@ dr7s() {
 	case $(look "$1" dr7 | tee "$tmp/dr7") in
 	'inspect failed'*) cat "$tmp/dr7" ;;
 	*) awk '{ print $2 }' "$tmp/dr7" | sort -u | tr '\n' ' ' ;;
+	esac
+}
+# tfs PID: the trap flag (EFLAGS bit 8) in every thread, as dr7s gives DR7:
+# "0 " when no thread has it.
+tfs() {
+	case $(look "$1" dr7 | tee "$tmp/dr7") in
+	'inspect failed'*) cat "$tmp/dr7" ;;
+	*) while read -r _t _d _f; do echo $(( (0x${_f:-0} >> 8) & 1 )); done < "$tmp/dr7" |
+	    sort -u | tr '\n' ' ' ;;
 	esac
 }
 disk() { look "$1" disk "$2" "$3"; }

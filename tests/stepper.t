@@ -250,7 +250,8 @@ for combo in $COMBOS; do
 	    "$combo: --out: one step, and done"
 done
 
-# Ctrl-C while c waits for a breakpoint that is never hit.
+# Ctrl-C while c waits for a breakpoint that is never hit: a break-in
+# brings the session back to the prompt; a second Ctrl-C there ends it.
 start x64 calls
 B=$(field bottom "$first")
 before=$(bytes "$pid" "$B" 16)
@@ -258,10 +259,14 @@ before=$(bytes "$pid" "$B" 16)
 wait_for "$tmp/ctrlc" '^breakpoint at kernel32!Beep'
 sleep 0.5
 interrupt stepper "$pid"
+wait_for "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; "
+like "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; tid [0-9]+ at " \
+    "Ctrl-C during c: the break-in stops the target, back to the prompt"
+interrupt stepper "$pid"
 wait_for "$tmp/ctrlc" 'steps?; interrupted; breakpoints removed, detached'
 tr -d '\r' < "$tmp/ctrlc" > "$tmp/stdout"
 like "$tmp/stdout" '^0 steps; interrupted; breakpoints removed, detached, the target keeps running$' \
-    "Ctrl-C: stepper cleans up"
+    "a second Ctrl-C, at the prompt: stepper cleans up"
 beep=$(sed -n 's/^breakpoint at kernel32!Beep (\(0x[0-9a-f]*\))$/\1/p' "$tmp/stdout")
 is "$(disk "$pid" "$beep" 16)" same "Ctrl-C: kernel32!Beep ($beep) is as on disk: no INT3 left"
 like "$tmp/stdout" "^stepper: 0x1: ReadProcessMemory\\(0x1\\): .+ \\([0-9]+\\)$" \

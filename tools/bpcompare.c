@@ -84,6 +84,9 @@ static struct {
 	addr_t loc, count;
 	unsigned char orig[16];	/* the bytes at loc before anything */
 	DWORD floor_tid;	/* a single-step of ours may still come */
+	FILE *log;		/* what happens as it happens: stdout, or
+				   stderr with --csv, which keeps stdout for
+				   the table alone */
 	DWORD status;		/* how to continue the event left pending */
 } opt;
 
@@ -130,18 +133,6 @@ now_us(void)
 	return (double)t.QuadPart * 1e6 / (double)freq.QuadPart;
 }
 
-static double
-median(double *v, size_t n)
-{
-	size_t i, j;
-	double t;
-
-	for (i = 1; i < n; i++)		/* insertion sort: n is small */
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--)
-			t = v[j], v[j] = v[j - 1], v[j - 1] = t;
-	return n == 0 ? 0 : v[n / 2];
-}
-
 /* The target's own count, read while it stands still. */
 static uint32_t
 target_count(struct run *r)
@@ -154,60 +145,126 @@ target_count(struct run *r)
 }
 
 /*
- * The floor: set the trap flag on the target's first thread and time
- * each round trip, ContinueDebugEvent to the single-step's arrival, with
- * nothing else to do.  The median, as a step into a system call waits
- * for that call.  Starts with an event pending, and ends with the last
- * step pending (opt.status says how to continue it) unless the thread
- * slept through the time allowed.  Returns the median in us, or 0 if
- * the thread did not run.
+ * The thread the floor steps: the first to reach the location, on a
+ * one-shot INT3 there, so that it runs the code the hits run; with
+ * --data, the target's first thread.  Starts with an event pending and
+ * ends with that thread's event pending, its IP back at the location
+ * and the byte restored; NULL if no thread came in time (the INT3 is
+ * taken out again).
  */
-static double
-floor_measure(struct run *r, size_t *n)
+static struct thread *
+floor_thread(struct run *r)
 {
 	struct session *s = &r->s;
-	HANDLE thread = s->threads[0].handle;
-	DWORD tid = s->threads[0].tid, t0 = GetTickCount();
 	const EXCEPTION_RECORD *er;
-	double v[FLOOR_STEPS], sent;
-	DWORD status = session_default_status(s);
+	DWORD t0 = GetTickCount(), used, status = session_default_status(s);
+	struct softbp *bp;
+	union context c;
+
+	if (opt.data)
+		return &s->threads[0];
+	if (soft_insert(&r->bp, opt.loc, 1, "location") == NULL)
+		return NULL;
+	for (;;) {
+		if (s->pending && !session_continue(s, status))
+			return NULL;
+		used = GetTickCount() - t0;
+		if (used >= FLOOR_LIMIT || session_wait(s, FLOOR_LIMIT - used) <= 0)
+			break;
+		status = session_default_status(s);
+		if ((er = session_exception(s)) != NULL &&
+		    is_breakpoint_code(er->ExceptionCode) && (bp = soft_at(&r->bp,
+		    (addr_t)(uintptr_t)er->ExceptionAddress)) != NULL)
+			return soft_hit(&r->bp, bp, s->ev.dwThreadId, &c) ?
+			    session_thread(s, s->ev.dwThreadId) : NULL;
+	}
+	bp_cleanup(&r->bp);
+	bp_reset(&r->bp);
+	return NULL;
+}
+
+/*
+ * Let thread tid run one instruction with TF, and wait for its step:
+ * 1 when it is pending, 0 if it did not come within FLOOR_LIMIT or on
+ * Ctrl-C, -1 on failure.  *status is how to continue the pending event,
+ * and says so again on return.  Another thread that hit the floor's
+ * one-shot INT3 at the same moment as the first is rewound, to run the
+ * real instruction.
+ */
+static int
+floor_step(struct run *r, HANDLE thread, DWORD tid, DWORD *status)
+{
+	struct session *s = &r->s;
+	const EXCEPTION_RECORD *er;
+	struct softbp *bp;
+	union context c;
 	int rc;
 
-	*n = 0;
 	if (!bp_trap(&r->bp, thread, 1))
-		return 0;
+		return -1;
 	opt.floor_tid = tid;
 	for (;;) {
-		sent = now_us();
-		if (s->pending && !session_continue(s, status))
-			return 0;
-		if ((rc = session_wait(s, 1000)) < 0)
-			return 0;
-		if (rc == 0) {
-			if (session_interrupted() ||
-			    GetTickCount() - t0 > FLOOR_LIMIT)
-				break;
+		if (s->pending && !session_continue(s, *status))
+			return -1;
+		if ((rc = session_wait(s, FLOOR_LIMIT)) <= 0)
+			return rc;
+		*status = session_default_status(s);
+		if ((er = session_exception(s)) == NULL)
 			continue;
+		if (is_breakpoint_code(er->ExceptionCode) && (bp = soft_at(&r->bp,
+		    (addr_t)(uintptr_t)er->ExceptionAddress)) != NULL) {
+			if (!soft_hit(&r->bp, bp, s->ev.dwThreadId, &c))
+				return -1;
+			*status = DBG_CONTINUE;
+		} else if (s->ev.dwThreadId == tid &&
+		    is_single_step_code(er->ExceptionCode)) {
+			opt.floor_tid = 0;
+			*status = DBG_CONTINUE;
+			return 1;
 		}
-		status = session_default_status(s);
-		er = session_exception(s);
-		if (s->ev.dwThreadId != tid || er == NULL ||
-		    !is_single_step_code(er->ExceptionCode))
-			continue;	/* not ours */
-		opt.floor_tid = 0;
-		status = DBG_CONTINUE;
-		v[(*n)++] = now_us() - sent;
-		if (*n == FLOOR_STEPS || GetTickCount() - t0 > FLOOR_LIMIT) {
-			opt.status = DBG_CONTINUE;	/* left pending */
-			return median(v, *n);
-		}
-		if (!bp_trap(&r->bp, thread, 1))
-			return 0;
-		opt.floor_tid = tid;
 	}
-	/* The thread slept through it: take the flag off again. */
-	bp_trap(&r->bp, thread, 0);
-	return *n > 0 ? median(v, *n) : 0;
+}
+
+/*
+ * The floor: one debug event, measured the way the hits are, so that no
+ * kind can come out cheaper than it.  A kind's us/hit is its window's
+ * wall time over its hits, for threads that run the location's code, the
+ * others held while one steps; the floor is FLOOR_STEPS single-steps'
+ * wall time over their number, for one thread that runs the location's
+ * code (floor_thread()), the others held throughout: nothing competes
+ * with it for the CPU, as nothing else needs the debugger.  Starts with
+ * an event pending, and ends with the last step pending (opt.status
+ * says how to continue it) unless the thread did not step in time.
+ * Returns us per event, or 0; *n steps of *tid were made.
+ */
+static double
+floor_measure(struct run *r, size_t *n, DWORD *tid)
+{
+	struct session *s = &r->s;
+	DWORD t0 = GetTickCount(), *held;
+	DWORD status = DBG_CONTINUE;	/* the pending event is ours */
+	struct thread *t;
+	double start, end = 0;
+	size_t nheld;
+	int rc = 1;
+
+	*n = 0;
+	if ((t = floor_thread(r)) == NULL)
+		return 0;
+	*tid = t->tid;
+	nheld = session_suspend(s, t->tid, &held);
+	start = now_us();
+	while (*n < FLOOR_STEPS && GetTickCount() - t0 < FLOOR_LIMIT &&
+	    (rc = floor_step(r, t->handle, t->tid, &status)) > 0) {
+		(*n)++;
+		end = now_us();
+	}
+	session_resume(s, held, nheld);
+	if (rc <= 0 && s->process != NULL && !s->exited)
+		bp_trap(&r->bp, t->handle, 0);	/* it slept through it */
+	opt.status = status;
+	bp_reset(&r->bp);	/* the one-shot INT3, long out */
+	return *n > 0 ? (end - start) / (double)*n : 0;
 }
 
 /* Put kind k's breakpoint in; FALSE after saying why. */
@@ -319,7 +376,8 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
-			printf("tid %lu: %s at 0x%llx; passed to the target\n",
+			fprintf(opt.log, "tid %lu: %s at 0x%llx; passed to "
+			    "the target\n",
 			    tid, exception_name(er->ExceptionCode) ?
 			    exception_name(er->ExceptionCode) : "an exception",
 			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
@@ -345,7 +403,8 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		*status = DBG_CONTINUE;
 		return 0;
 	}
-	printf("tid %lu: %s at 0x%llx is not ours; passed to the target\n",
+	fprintf(opt.log, "tid %lu: %s at 0x%llx is not ours; passed to the "
+	    "target\n",
 	    tid, exception_name(er->ExceptionCode), (unsigned long long)
 	    (uintptr_t)er->ExceptionAddress);
 	return 0;
@@ -409,8 +468,13 @@ measure(struct run *r, const struct kind *k, struct result *res)
 			res->us = now_us() - start;
 			return TRUE;
 		}
-		/* The step that ends a hardware window is ours, not its cost. */
-		if (k->mech != HW || rc == 0)
+		/*
+		 * Exceptions only: a thread that starts or ends is no cost of
+		 * the breakpoint (the floor holds the attach break-in's thread,
+		 * which ends in the first window), and the step that ends a
+		 * hardware window is ours.
+		 */
+		if (session_exception(s) != NULL && (k->mech != HW || rc == 0))
 			res->events++;
 		/*
 		 * Stop here, with the event pending, when a hit has run; after
@@ -665,6 +729,7 @@ main(int argc, char *argv[])
 	char **cmd, where[160];
 	size_t nkinds, i, done = 0, floor_steps = 0;
 	double floor_us = 0;
+	DWORD floor_tid = 0;
 	uint32_t v;
 	BOOL ok = TRUE;
 	int ch;
@@ -715,6 +780,8 @@ main(int argc, char *argv[])
 	nkinds = pick_kinds(opt.data ? data_kinds : opt.race ? race_kinds :
 	    code_kinds, pick, kinds);
 
+	/* With --csv, stdout holds the table and nothing else. */
+	opt.log = r.status = opt.csv ? stderr : stdout;
 	if (!run_start(&r, &spec, 0))
 		return EXIT_RUNTIME;
 	ok = sym_resolve(&r.mods, argv[0], &opt.loc) && check_location(&r,
@@ -727,39 +794,43 @@ main(int argc, char *argv[])
 		opt.counted = ok;
 	}
 	if (ok) {
-		printf("%s: %s (0x%llx); each kind runs for %lu hits or %lu s, "
-		    "whichever comes first\n", opt.data ? "address" : "location",
+		fprintf(opt.log, "%s: %s (0x%llx); each kind runs for %lu hits "
+		    "or %lu s, whichever comes first\n", opt.data ? "address" : "location",
 		    sym_format(&r.mods, opt.loc, where, sizeof(where)),
 		    (unsigned long long)opt.loc, r.maxhits,
 		    (unsigned long)(r.ms / 1000));
-		floor_us = floor_measure(&r, &floor_steps);
+		floor_us = floor_measure(&r, &floor_steps, &floor_tid);
 		if (floor_steps)
-			printf("floor: %zu single-steps of tid %lu, median %.1f us "
-			    "per debug event\n", floor_steps, r.s.threads[0].tid,
-			    floor_us);
+			fprintf(opt.log, "floor: %zu single-steps of tid %lu, the "
+			    "%s, the others held: %.1f us per debug event\n",
+			    floor_steps, floor_tid, opt.data ? "first thread" :
+			    "first at the location", floor_us);
+		else if (floor_tid)
+			fprintf(opt.log, "floor: tid %lu did not step; no floor\n",
+			    floor_tid);
 		else
-			printf("floor: tid %lu did not run; no floor\n",
-			    r.s.threads[0].tid);
+			fprintf(opt.log, "floor: no thread reached the location "
+			    "in %d s; no floor\n", FLOOR_LIMIT / 1000);
 	}
 	for (i = 0; ok && i < nkinds && !session_interrupted(); i++) {
 		if (opt.race && kinds[i]->mech == HW && running_on_wine()) {
-			printf("%s: skipped: under Wine 8, threads that hit a debug "
-			    "register at the same moment can wedge for good; run "
-			    "this row on Windows\n", kinds[i]->name);
+			fprintf(opt.log, "%s: skipped: under Wine 8, threads that "
+			    "hit a debug register at the same moment can wedge "
+			    "for good; run this row on Windows\n", kinds[i]->name);
 			continue;
 		}
 		if (!(ok = measure(&r, kinds[i], &res[done])))
 			break;
 		rs = &res[done++];
 		r.hits += rs->hits;
-		printf("%s: %lu hit%s, %lu false, %lu events in %.3f s",
+		fprintf(opt.log, "%s: %lu hit%s, %lu false, %lu events in %.3f s",
 		    kinds[i]->name, rs->hits, rs->hits == 1 ? "" : "s",
 		    rs->false_hits, rs->events, rs->us / 1e6);
 		if (opt.counted && !r.s.exited)
-			printf("; the target's count went %lu -> %lu",
+			fprintf(opt.log, "; the target's count went %lu -> %lu",
 			    (unsigned long)rs->c0, (unsigned long)rs->c1);
-		printf("; %s\n", r.s.exited ? "the target exited" : rs->cut ?
-		    "cut short by Ctrl-C; removed" : "removed");
+		fprintf(opt.log, "; %s\n", r.s.exited ? "the target exited" :
+		    rs->cut ? "cut short by Ctrl-C; removed" : "removed");
 		if (rs->cut)
 			break;
 	}

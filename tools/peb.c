@@ -382,7 +382,7 @@ main(int argc, char *argv[])
 	}
 	ok = print_peb(h, pid, cpu);
 	if (pi.hThread != NULL) {
-		fflush(stdout);		/* before the program's own output */
+		out_idle();		/* before the program's own output */
 		if (ResumeThread(pi.hThread) == (DWORD)-1) {
 			warn("ResumeThread(pid %lu)", pid);
 			ok = 0;

@@ -56,6 +56,7 @@ enum stop {
 	STOP_BREAK,		/* one of our INT3 breakpoints, on any thread */
 	STOP_EXCEPTION,		/* another exception on our thread */
 	STOP_GONE,		/* our thread or the whole process exited */
+	STOP_BREAKIN,		/* Ctrl-C broke into the running target */
 	STOP_INTERRUPT		/* Ctrl-C, or the wait failed */
 };
 
@@ -75,6 +76,9 @@ struct stepper {
 	struct softbp *rearm;	/* a breakpoint taken out under our thread */
 	enum stop last;		/* the stop now pending */
 	int expect_step;	/* we set TF (or a slot): a single-step is ours */
+	int interactive;	/* Ctrl-C breaks in, rather than ending the run */
+	int want_prompt;	/* ... and a break-in is on its way */
+	DWORD owed_tid;		/* a break-in overtook this thread's step */
 	struct frame frames[256];
 	int nframes;
 	/*
@@ -199,6 +203,57 @@ print_here(struct stepper *st)
 }
 
 /*
+ * Ctrl-C while the target runs, in interactive mode (c, or a long p or
+ * o): break in, as WinDbg's Ctrl-Break and gdb's Ctrl-C do, and come
+ * back to the prompt.  FALSE when the run should end instead: in traced
+ * mode, or at a second Ctrl-C while the first one's break-in is on its
+ * way.  Either way, a step we asked for is still owed to us.
+ */
+static BOOL
+break_in(struct stepper *st)
+{
+	if (!session_interrupted())
+		return FALSE;
+	if (st->expect_step)	/* TF is set: its step may come all the same */
+		st->owed_tid = st->tid;
+	if (!st->interactive || st->want_prompt || !session_break(&st->r.s))
+		return FALSE;
+	st->want_prompt = 1;
+	fprintf(st->out, "Ctrl-C: breaking in (Ctrl-C again to end the session)\n");
+	return TRUE;
+}
+
+/*
+ * The pending event, seen for what a break-in makes of it.  1: the
+ * break-in's breakpoint, which the user waits for: the target stands
+ * still, and we stop there.  -1: ours to answer with DBG_CONTINUE and
+ * forget: a break-in's breakpoint that came after another stop had
+ * brought us back to the prompt, or the single-step of ours that a
+ * break-in overtook (its thread ran on to it later).  0: anything else.
+ */
+static int
+broken_in(struct stepper *st)
+{
+	const EXCEPTION_RECORD *er = session_exception(&st->r.s);
+
+	if (st->r.s.at_breakin) {
+		if (!st->want_prompt)
+			return -1;
+		st->want_prompt = 0;
+		if (st->expect_step)	/* our step may still come */
+			st->owed_tid = st->tid;
+		return 1;
+	}
+	if (er != NULL && st->owed_tid == st->r.s.ev.dwThreadId &&
+	    is_single_step_code(er->ExceptionCode)) {
+		st->owed_tid = 0;
+		if (!st->expect_step || st->tid != st->r.s.ev.dwThreadId)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Continue the pending event and wait for the next one that concerns us.
  * Events of other threads are answered on the spot with their default
  * status.  One of our INT3s is a stop on any thread: it becomes our thread.
@@ -211,6 +266,7 @@ resume(struct stepper *st, DWORD status)
 	struct softbp *bp;
 	union context c;
 	struct thread *t;
+	int rc;
 
 	if (!session_continue(s, status))
 		return STOP_INTERRUPT;
@@ -218,11 +274,20 @@ resume(struct stepper *st, DWORD status)
 	if (!(reg_get(cpu_of(st)->flags, &st->regs) & TRAP_FLAG))
 		st->code_len = 0;	/* it runs freely: code may change */
 	for (;;) {
-		if (session_wait(s, INFINITE) <= 0)
+		if ((rc = session_wait(s, INFINITE)) == 0 && break_in(st))
+			continue;
+		if (rc <= 0)
 			return STOP_INTERRUPT;
 		if (s->exited || (s->ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
 		    s->ev.dwThreadId == st->tid))
 			return STOP_GONE;
+		if ((rc = broken_in(st)) != 0) {
+			if (rc > 0)
+				return st->last = STOP_BREAKIN;
+			if (!session_continue(s, DBG_CONTINUE))
+				return STOP_INTERRUPT;
+			continue;
+		}
 		if ((er = session_exception(s)) != NULL) {
 			bp = soft_at(&st->r.bp, (addr_t)(uintptr_t)er->ExceptionAddress);
 			if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
@@ -275,8 +340,50 @@ report(struct stepper *st, enum stop why)
 		fprintf(st->out, "breakpoint: ");
 		print_here(st);
 		break;
+	case STOP_BREAKIN:
+		load_regs(st);
+		fprintf(st->out, "stopped by tid %lu, the break-in's thread; ",
+		    st->r.s.breakin_tid);
+		print_here(st);
+		break;
 	default:
 		break;
+	}
+}
+
+/*
+ * Before we detach, what is still on its way to us is answered as ours,
+ * so that it never reaches the target: the single-step of a thread we
+ * had set TF on when Ctrl-C ended the run (run_finish()'s cleanup takes
+ * it in, as the step of bp.step_tid), and the breakpoint of a break-in
+ * that the session ended before it came, waited for here a moment at
+ * most, with our breakpoints out.
+ */
+static void
+settle(struct stepper *st)
+{
+	struct session *s = &st->r.s;
+	const EXCEPTION_RECORD *er;
+	DWORD t0 = GetTickCount(), status;
+
+	if (st->owed_tid != 0)
+		st->r.bp.step_tid = st->owed_tid;
+	if (!s->breaking || s->exited)
+		return;
+	bp_cleanup(&st->r.bp);
+	for (;;) {
+		if (s->pending) {
+			status = session_default_status(s);
+			if ((er = session_exception(s)) != NULL &&
+			    is_single_step_code(er->ExceptionCode) &&
+			    s->ev.dwThreadId == st->owed_tid)
+				status = DBG_CONTINUE;
+			if (!session_continue(s, status))
+				return;
+		}
+		if (!s->breaking || s->exited || GetTickCount() - t0 > 2000 ||
+		    session_poll(s, 100) < 0)
+			return;
 	}
 }
 
@@ -314,6 +421,8 @@ step_into(struct stepper *st, int quiet)
 	st->expect_step = 1;
 	why = resume(st, DBG_CONTINUE);
 	st->expect_step = 0;
+	if (why == STOP_BREAKIN && quiet == 0)
+		report(st, why);	/* s: the step did not come at once */
 	if (why != STOP_STEP)
 		return why;
 	if (quiet < 2)
@@ -634,23 +743,94 @@ command(struct stepper *st, char *line, int *quit)
 	return STOP_STEP;
 }
 
+/*
+ * The user's commands, read by a thread of their own.  A read from the
+ * console does not return for a Ctrl-C (not under Wine, at least), so
+ * the tool waits for the next line and for Ctrl-C at the same time.
+ * The reader takes the handle as it is, with no stdio lock held, so that
+ * it can be left blocked when the tool exits.
+ */
+static struct {
+	HANDLE thread;
+	HANDLE asked;		/* the tool wants a line */
+	HANDLE ready;		/* line holds it, or eof is set */
+	char line[512];
+	int eof;
+} input;
+
+static DWORD WINAPI
+read_input(void *arg)
+{
+	HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+	static char buf[1024];
+	static size_t n;
+	char *nl;
+	DWORD got;
+	size_t len;
+
+	for (;;) {
+		WaitForSingleObject(input.asked, INFINITE);
+		/* One line from what came in; a long one is cut. */
+		while ((nl = memchr(buf, '\n', n)) == NULL && n < sizeof(buf) &&
+		    ReadFile(in, buf + n, (DWORD)(sizeof(buf) - n), &got, NULL) &&
+		    got > 0)
+			n += got;
+		len = nl != NULL ? (size_t)(nl + 1 - buf) : n;
+		input.eof = len == 0;
+		len = len < sizeof(input.line) ? len : sizeof(input.line) - 1;
+		memcpy(input.line, buf, len);
+		input.line[len] = '\0';
+		n -= nl != NULL ? (size_t)(nl + 1 - buf) : n;
+		memmove(buf, nl != NULL ? nl + 1 : buf, n);
+		SetEvent(input.ready);
+		if (input.eof)
+			return 0;
+	}
+}
+
+/* The next command into line.  1, 0 at the end of the input, -1 at Ctrl-C. */
+static int
+read_command(char *line, size_t size)
+{
+	if (input.thread == NULL) {
+		input.asked = CreateEventA(NULL, FALSE, FALSE, NULL);
+		input.ready = CreateEventA(NULL, FALSE, FALSE, NULL);
+		if (input.asked == NULL || input.ready == NULL || (input.thread =
+		    CreateThread(NULL, 0, read_input, NULL, 0, NULL)) == NULL) {
+			warn("CreateThread(command reader)");
+			return 0;
+		}
+	}
+	SetEvent(input.asked);
+	while (WaitForSingleObject(input.ready, 100) == WAIT_TIMEOUT)
+		if (session_interrupted())
+			return -1;
+	snprintf(line, size, "%s", input.line);
+	return !input.eof;
+}
+
 static BOOL
 interactive(struct stepper *st)
 {
 	char line[512];
-	int quit = 0, prompt = _isatty(_fileno(stdin));
+	int quit = 0, prompt = _isatty(_fileno(stdin)), rc;
 	enum stop why;
 
+	st->interactive = 1;
 	print_here(st);
 	for (;;) {
-		if (prompt)
-			fprintf(st->out, "stepper> ");
 		/* Everything so far shows before we wait for the next command. */
 		fflush(st->out);
+		if (prompt)
+			fputs("stepper> ", stdout);
 		out_idle();
-		if (fgets(line, sizeof(line), stdin) == NULL)
+		if ((rc = read_command(line, sizeof(line))) <= 0) {
+			if (prompt)	/* the end of the input or a Ctrl-C */
+				putchar('\n');
 			return TRUE;
+		}
 		why = command(st, line, &quit);
+		st->want_prompt = 0;	/* any stop brings the user back */
 		if (quit || why == STOP_GONE || why == STOP_INTERRUPT)
 			return TRUE;
 		/* Not ours: the target's handlers get it; on to our next stop. */
@@ -658,6 +838,7 @@ interactive(struct stepper *st)
 			why = resume(st, DBG_EXCEPTION_NOT_HANDLED);
 			report(st, why);
 		}
+		st->want_prompt = 0;
 		if (why == STOP_GONE || why == STOP_INTERRUPT)
 			return TRUE;
 		if (why == STOP_STEP && !load_regs(st))
@@ -743,8 +924,9 @@ main(int argc, char *argv[])
 		bp_trap(&st.r.bp, session_thread(&st.r.s, st.tid)->handle, 0);
 	/* Our own stop is ours to answer; an exception goes to the target. */
 	if (st.r.s.pending && (st.last == STOP_STEP || st.last == STOP_BREAK ||
-	    st.last == STOP_EXCEPTION))
+	    st.last == STOP_BREAKIN || st.last == STOP_EXCEPTION))
 		session_continue(&st.r.s, status_of(st.last));
+	settle(&st);
 	st.r.hits = st.steps;
 	if (st.r.ended == NULL && !session_interrupted())
 		st.r.ended = "done";
