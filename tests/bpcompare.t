@@ -56,16 +56,19 @@ for combo in $COMBOS; do
 	stop "$pid"
 
 	# Started by bpcompare, printf_loop -n 15 makes 15 calls in all and
-	# exits: each kind alone must hit every one of them.
+	# exits.  The floor is single-stepped from the location, in call 1;
+	# each kind alone must then hit every other call, 2 to 15.
 	for k in int3 hw guard; do
 		tool "$t" bpcompare -k $k -n 1000 -s 20 --count 'printf_loop!calls' 'msvcrt!printf' \
 		    -- "build/$a/printf_loop.exe" -n 15 -d 1
 		is "$rc" 0 "$combo: $k on a printf_loop -n 15 it starts: exit 0"
 		is "$(grep -c '^going\.\.\.[0-9]*$' "$tmp/stdout") $(grep '^going\.' "$tmp/stdout" | tail -n 1)" \
 		    "15 going...15" "$combo: $k: the target made its 15 calls, and printed them"
-		like "$tmp/stdout" "^$k: 15 hits, [0-9]+ false, [0-9]+ events in [0-9.]+ s; the target exited$" \
-		    "$combo: $k: 15 hits, one for each of the target's calls"
-		like "$tmp/stdout" "^15 hits; the target exited; nothing left to clean up$" "$combo: $k: summary"
+		like "$tmp/stdout" "^floor: 301 single-steps of tid [0-9]+, the first at the location, " \
+		    "$combo: $k: the floor's steps begin at the location, in call 1"
+		like "$tmp/stdout" "^$k: 14 hits, [0-9]+ false, [0-9]+ events in [0-9.]+ s; the target exited$" \
+		    "$combo: $k: 14 hits, one for each of the target's calls after the floor's"
+		like "$tmp/stdout" "^14 hits; the target exited; nothing left to clean up$" "$combo: $k: summary"
 	done
 done
 
