@@ -16,6 +16,12 @@ start x86 printf_loop -d 20
 v_x86=$pid out_x86=$out pf_x86=$(field printf "$first")
 code_x64=$(bytes "$v_x64" "$pf_x64" 16) prot_x64=$(prot "$v_x64" "$pf_x64")
 code_x86=$(bytes "$v_x86" "$pf_x86" 16) prot_x86=$(prot "$v_x86" "$pf_x86")
+# What every case is compared with must be a real reading.
+case "$code_x64$prot_x64$code_x86$prot_x86" in
+*'inspect failed'*)
+	echo "Bail out! cannot read the targets: $code_x64 $prot_x64 $code_x86 $prot_x86"
+	exit 1 ;;
+esac
 # A thread of each, to name as a thread of the other.
 tid_x64=$(inspect "$v_x64" dr7 | awk 'NR == 1 { print $1 }')
 tid_x86=$(inspect "$v_x86" dr7 | awk 'NR == 1 { print $1 }')
@@ -40,8 +46,10 @@ expect() {
 untouched() {
 	victim "$1"
 	_bad=
-	[ "$(bytes "$v" "$vpf" 16)" = "$vcode" ] || _bad="$_bad, printf's bytes"
-	[ "$(prot "$v" "$vpf")" = "$vprot" ] || _bad="$_bad, printf's protection"
+	_now=$(bytes "$v" "$vpf" 16)
+	[ "$_now" = "$vcode" ] || _bad="$_bad, printf's bytes: $_now (were $vcode)"
+	_now=$(prot "$v" "$vpf")
+	[ "$_now" = "$vprot" ] || _bad="$_bad, printf's protection: $_now (was $vprot)"
 	[ "$(dr7s "$v")" = "0 " ] || _bad="$_bad, DR7: $(dr7s "$v")"
 	running "$v" || _bad="$_bad, it is gone"
 	grows "$vout" || _bad="$_bad, it stopped printing"
@@ -121,8 +129,7 @@ for a in x64 x86; do
 			untouched "$a" "$combo $tl: a process already being debugged"
 		done
 	done
-	# (Its command line: a Windows path for x64, as typed for x86.)
-	kill -INT $(pgrep -f "^[^ ]*events\.exe -s 120 $v\$")
+	interrupt events "$v"
 	wait $holder
 	like "$tmp/holder" '^[0-9]+ events; detached, the process keeps running$' \
 	    "$a: the holder detached"

@@ -6,8 +6,11 @@
  *   inspect PID bytes ADDR N    N bytes of memory at ADDR, in hex
  *   inspect PID prot ADDR       the protection of ADDR's page, in hex
  *   inspect PID dr7             "TID DR7 EFLAGS" for every thread (hex)
- *   inspect PID mem             "ws=BYTES private=BYTES": its working set
- *                               and private bytes (GetProcessMemoryInfo)
+ *   inspect PID regs            "TID ip=IP sp=SP efl=FLAGS" for every thread
+ *   inspect PID state           "running", "exited CODE", or "gone"
+ *   inspect PID parent          the parent's pid (NtQueryInformationProcess)
+ *   inspect PID mem             "ws=BYTES private=BYTES virtual=BYTES": its
+ *                               working set, private bytes, virtual size
  *   inspect PID module ADDR     "BASE LINKED FILE": the module holding ADDR,
  *                               its base, its file's ImageBase, its file
  *   inspect PID disk ADDR N     "same", or one line per byte that differs
@@ -17,8 +20,10 @@
  *   inspect PID modules         "BASE SIZE PATH" for every module, from
  *                               EnumProcessModulesEx(LIST_MODULES_ALL)
  *
- * Reading a thread's debug registers needs it stopped for a moment:
+ * Reading a thread's registers needs it stopped for a moment:
  * SuspendThread, GetThreadContext, ResumeThread; nothing else changes.
+ * A thread that cannot be read is a failure (exit 1), never skipped:
+ * only a thread that has ended meanwhile is left out.
  *
  * disk reads the module's file as the loader would map it: the RVA's
  * section gives the file offset (bytes past a section's raw data are
@@ -52,70 +57,221 @@ fail(const char *what)
 	return 1;
 }
 
+/* What inspect reads of one thread's context. */
+struct thread_regs {
+	DWORD64 ip, sp, flags, dr7;
+};
+
+/* Whether thread tid of process pid is still listed by Toolhelp. */
 static int
-dr7_all(DWORD pid)
+thread_listed(DWORD pid, DWORD tid)
 {
 	THREADENTRY32 te = { .dwSize = sizeof(te) };
-	HANDLE snap, h;
+	HANDLE snap;
 	BOOL more;
-	int rc = 0;
+	int found = 0;
 
 	snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
-	for (more = Thread32First(snap, &te); more; more = Thread32Next(snap, &te)) {
-		if (te.th32OwnerProcessID != pid)
-			continue;
-		h = OpenThread(THREAD_GET_CONTEXT | THREAD_SUSPEND_RESUME |
-		    THREAD_QUERY_INFORMATION, FALSE, te.th32ThreadID);
-		if (h == NULL) {
-			rc = 1;
-			continue;
-		}
-		SuspendThread(h);
-#ifdef _WIN64
-		BOOL wow = FALSE;
-		HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
-		IsWow64Process(p, &wow);
-		CloseHandle(p);
-		if (wow) {
-			WOW64_CONTEXT c = { .ContextFlags =
-			    WOW64_CONTEXT_DEBUG_REGISTERS | WOW64_CONTEXT_CONTROL };
-			if (Wow64GetThreadContext(h, &c))
-				printf("%lu %lx %lx\n", te.th32ThreadID,
-				    (unsigned long)c.Dr7, (unsigned long)c.EFlags);
-			else
-				rc = 1;
-		} else
-#endif
-		{
-			CONTEXT c;
-
-			memset(&c, 0, sizeof(c));
-			c.ContextFlags = CONTEXT_DEBUG_REGISTERS | CONTEXT_CONTROL;
-			if (GetThreadContext(h, &c))
-				printf("%lu %lx %lx\n", te.th32ThreadID,
-				    (unsigned long)c.Dr7, (unsigned long)c.EFlags);
-			else
-				rc = 1;
-		}
-		ResumeThread(h);
-		CloseHandle(h);
-	}
+	if (snap == INVALID_HANDLE_VALUE)
+		return 1;	/* cannot tell: count it as there */
+	for (more = Thread32First(snap, &te); more && !found;
+	    more = Thread32Next(snap, &te))
+		found = te.th32OwnerProcessID == pid && te.th32ThreadID == tid;
 	CloseHandle(snap);
+	return found;
+}
+
+/*
+ * Read one thread's registers, holding it still for the moment: 1 when
+ * read, 0 when the thread has ended meanwhile, -1 after saying why it
+ * could not be read.
+ */
+static int
+thread_read(DWORD pid, DWORD tid, BOOL wow, struct thread_regs *t)
+{
+	HANDLE h;
+	BOOL got = FALSE;
+	int rc;
+
+	(void)wow;	/* a 32-bit inspect sees no WOW64 process */
+	h = OpenThread(THREAD_GET_CONTEXT | THREAD_SUSPEND_RESUME |
+	    THREAD_QUERY_INFORMATION | SYNCHRONIZE, FALSE, tid);
+	if (h == NULL) {
+		if (!thread_listed(pid, tid))
+			return 0;
+		fprintf(stderr, "inspect: OpenThread(tid %lu): error %lu\n",
+		    tid, GetLastError());
+		return -1;
+	}
+	if (SuspendThread(h) == (DWORD)-1) {
+		rc = WaitForSingleObject(h, 0) == WAIT_OBJECT_0 ? 0 : -1;
+		if (rc < 0)
+			fprintf(stderr, "inspect: SuspendThread(tid %lu): error "
+			    "%lu\n", tid, GetLastError());
+		CloseHandle(h);
+		return rc;
+	}
+#ifdef _WIN64
+	if (wow) {
+		WOW64_CONTEXT c = { .ContextFlags = WOW64_CONTEXT_CONTROL |
+		    WOW64_CONTEXT_DEBUG_REGISTERS };
+
+		if ((got = Wow64GetThreadContext(h, &c)))
+			*t = (struct thread_regs){ c.Eip, c.Esp, c.EFlags, c.Dr7 };
+	} else
+#endif
+	{
+		CONTEXT c;
+
+		memset(&c, 0, sizeof(c));
+		c.ContextFlags = CONTEXT_CONTROL | CONTEXT_DEBUG_REGISTERS;
+		if ((got = GetThreadContext(h, &c)))
+#ifdef _WIN64
+			*t = (struct thread_regs){ c.Rip, c.Rsp, c.EFlags, c.Dr7 };
+#else
+			*t = (struct thread_regs){ c.Eip, c.Esp, c.EFlags, c.Dr7 };
+#endif
+	}
+	rc = got ? 1 : WaitForSingleObject(h, 0) == WAIT_OBJECT_0 ? 0 : -1;
+	if (rc < 0)
+		fprintf(stderr, "inspect: GetThreadContext(tid %lu): error %lu\n",
+		    tid, GetLastError());
+	ResumeThread(h);
+	CloseHandle(h);
 	return rc;
 }
 
+/*
+ * For every thread of pid, "TID DR7 EFLAGS" (what = 'd') or "TID ip=IP
+ * sp=SP efl=FLAGS" (what = 'r').  A thread that cannot be read is a failure,
+ * unless it ended meanwhile; so is a process with no thread at all.
+ */
+static int
+threads_all(DWORD pid, int what)
+{
+	THREADENTRY32 te = { .dwSize = sizeof(te) };
+	struct thread_regs t;
+	HANDLE snap, p;
+	BOOL more, wow = FALSE;
+	int rc = 0, n = 0, r;
+
+	if ((p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) ==
+	    NULL || !IsWow64Process(p, &wow))
+		return fail("OpenProcess or IsWow64Process");
+	CloseHandle(p);
+	snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+	if (snap == INVALID_HANDLE_VALUE)
+		return fail("CreateToolhelp32Snapshot");
+	for (more = Thread32First(snap, &te); more; more = Thread32Next(snap, &te)) {
+		if (te.th32OwnerProcessID != pid)
+			continue;
+		if ((r = thread_read(pid, te.th32ThreadID, wow, &t)) < 0)
+			rc = 1;
+		if (r <= 0)
+			continue;
+		n++;
+		if (what == 'd')
+			printf("%lu %llx %llx\n", te.th32ThreadID,
+			    (unsigned long long)t.dr7, (unsigned long long)t.flags);
+		else
+			printf("%lu ip=%llx sp=%llx efl=%llx\n", te.th32ThreadID,
+			    (unsigned long long)t.ip, (unsigned long long)t.sp,
+			    (unsigned long long)t.flags);
+	}
+	CloseHandle(snap);
+	if (n == 0) {
+		fprintf(stderr, "inspect: pid %lu: no thread could be read\n", pid);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* "running", "exited CODE", or "gone" when no such process is left. */
+static int
+state(DWORD pid)
+{
+	DWORD code;
+	HANDLE p;
+
+	p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE,
+	    pid);
+	if (p == NULL) {
+		if (GetLastError() != ERROR_INVALID_PARAMETER)
+			return fail("OpenProcess");
+		printf("gone\n");
+		return 0;
+	}
+	if (WaitForSingleObject(p, 0) != WAIT_OBJECT_0)
+		printf("running\n");
+	else if (GetExitCodeProcess(p, &code))
+		printf("exited %lu\n", code);
+	else
+		return fail("GetExitCodeProcess");
+	CloseHandle(p);
+	return 0;
+}
+
+/* The parent's pid, as the process itself records it (not Toolhelp). */
+static int
+parent(DWORD pid)
+{
+	typedef LONG (NTAPI *query_fn)(HANDLE, int, void *, ULONG, ULONG *);
+	struct {	/* PROCESS_BASIC_INFORMATION */
+		LONG_PTR exit_status;
+		void *peb;
+		ULONG_PTR affinity;
+		LONG_PTR priority;
+		ULONG_PTR pid, parent;
+	} pbi;
+	query_fn query = (query_fn)(void *)GetProcAddress(
+	    GetModuleHandleA("ntdll.dll"), "NtQueryInformationProcess");
+	HANDLE p;
+
+	if ((p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) ==
+	    NULL)
+		return fail("OpenProcess");
+	if (query == NULL || query(p, 0 /* ProcessBasicInformation */, &pbi,
+	    sizeof(pbi), NULL) != 0) {
+		CloseHandle(p);
+		return fail("NtQueryInformationProcess");
+	}
+	CloseHandle(p);
+	printf("%lu\n", (unsigned long)pbi.parent);
+	return 0;
+}
+
+/*
+ * Its working set, its private bytes (the commit charge: PagefileUsage,
+ * which Windows also reports as PrivateUsage; Wine fills only the first,
+ * from Linux's anonymous resident memory) and its virtual size
+ * (NtQueryInformationProcess, ProcessVmCounters).
+ */
 static int
 mem(DWORD pid)
 {
-	PROCESS_MEMORY_COUNTERS_EX pmc = { .cb = sizeof(pmc) };
+	typedef LONG (NTAPI *query_fn)(HANDLE, int, void *, ULONG, ULONG *);
+	struct {	/* VM_COUNTERS */
+		SIZE_T peak_virtual, virtual;
+		ULONG faults;
+		SIZE_T rest[8];
+	} vm;
+	PROCESS_MEMORY_COUNTERS pmc = { .cb = sizeof(pmc) };
+	query_fn query = (query_fn)(void *)GetProcAddress(
+	    GetModuleHandleA("ntdll.dll"), "NtQueryInformationProcess");
 	HANDLE p;
 
 	if ((p = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE,
-	    pid)) == NULL || !GetProcessMemoryInfo(p,
-	    (PROCESS_MEMORY_COUNTERS *)&pmc, sizeof(pmc)))
-		return 1;
-	printf("ws=%llu private=%llu\n", (unsigned long long)pmc.WorkingSetSize,
-	    (unsigned long long)pmc.PrivateUsage);
+	    pid)) == NULL)
+		return fail("OpenProcess");
+	if (!GetProcessMemoryInfo(p, &pmc, sizeof(pmc)))
+		return fail("GetProcessMemoryInfo");
+	if (query == NULL || query(p, 3 /* ProcessVmCounters */, &vm,
+	    sizeof(vm), NULL) != 0)
+		return fail("NtQueryInformationProcess");
+	printf("ws=%llu private=%llu virtual=%llu\n",
+	    (unsigned long long)pmc.WorkingSetSize,
+	    (unsigned long long)pmc.PagefileUsage,
+	    (unsigned long long)vm.virtual);
 	CloseHandle(p);
 	return 0;
 }
@@ -518,7 +674,13 @@ main(int argc, char *argv[])
 		goto usage;
 	pid = strtoul(argv[1], NULL, 0);
 	if (strcmp(argv[2], "dr7") == 0)
-		return dr7_all(pid);
+		return threads_all(pid, 'd');
+	if (strcmp(argv[2], "regs") == 0)
+		return threads_all(pid, 'r');
+	if (strcmp(argv[2], "state") == 0)
+		return state(pid);
+	if (strcmp(argv[2], "parent") == 0)
+		return parent(pid);
 	if (strcmp(argv[2], "mem") == 0)
 		return mem(pid);
 	if ((p = OpenProcess(PROCESS_VM_READ | PROCESS_QUERY_INFORMATION, FALSE,
@@ -559,7 +721,7 @@ main(int argc, char *argv[])
 		return disk_compare(p, a, (DWORD)n);
 usage:
 	fprintf(stderr, "usage: inspect pid bytes addr n | pid prot addr | "
-	    "pid dr7 | pid mem |\n       pid module addr | pid disk addr n | pid code | "
-	    "pid modules\n");
+	    "pid dr7 | pid regs |\n       pid state | pid parent | pid mem | "
+	    "pid module addr | pid disk addr n |\n       pid code | pid modules\n");
 	return 2;
 }

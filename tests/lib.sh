@@ -29,6 +29,10 @@ pass() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
 fail() { ntests=$((ntests + 1)); nfailed=$((nfailed + 1)); echo "not ok $ntests - $*"; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
+# skip DESCRIPTION REASON: a check that cannot be made here, shown as a
+# skip with its reason (prove counts it apart, never as a pass).
+skip() { ntests=$((ntests + 1)); echo "ok $ntests - $1 # SKIP $2"; }
+
 # ok DESCRIPTION COMMAND...: passes when the command succeeds.
 ok() {
 	desc=$1; shift
@@ -91,9 +95,17 @@ field() {
 	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-# running PID: the Windows process is still alive.
-running() {
-	$RUN build/x64/procs.exe 2>/dev/null | awk -v p="$1" '$1 == p { f = 1 } END { exit !f }'
+# running PID: the Windows process is still alive, as tests/inspect.c
+# sees it (not procs, a tool under test).  gone PID: it has ended, within
+# 10 s.  A look that fails is neither.
+running() { [ "$(inspect "$1" state | tr -d '\r')" = running ]; }
+gone() {
+	_i=0
+	until case $(inspect "$1" state | tr -d '\r') in
+	    gone|exited*) true ;; *) false ;; esac; do
+		_i=$((_i + 1)); [ $_i -gt 40 ] && return 1
+		sleep 0.25
+	done
 }
 
 # grows FILE: the file gains lines within two seconds.
@@ -141,35 +153,84 @@ one_line() {
 # disk compares N bytes at ADDR with the module's file: "same", or a line
 # "+0xOFFSET disk XX memory YY" for each byte that differs; code does the
 # same for the code of every module: "MODULE+0xRVA disk XX memory YY".
-# A thread wedged inside Wine (see README) would hang dr7 for good: each
-# look has a time limit, and prints nothing if it runs out.
+# dr7s lists the distinct DR7 values of every thread; a thread inspect
+# cannot read fails the look.  A look that fails (or runs out of time:
+# a thread wedged inside Wine, see README, would hang it for good) reads
+# "inspect failed: ..." instead, which no real reading matches.
 inspect() { timeout -k 5 30 $RUN build/x64/inspect.exe "$@"; }
-bytes() { inspect "$1" bytes "$2" "$3" | tr -d '\r'; }
-prot() { inspect "$1" prot "$2" | tr -d '\r'; }
-dr7s() { inspect "$1" dr7 | tr -d '\r' | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
-disk() { inspect "$1" disk "$2" "$3" 2>&1 | tr -d '\r'; }
-code() { inspect "$1" code 2>&1 | tr -d '\r'; }
+# look COMMAND...: run inspect, its output without CRs, or the failure
+# with inspect's exit status (124: out of time) and first error line.
+look() {
+	inspect "$@" > "$tmp/look" 2> "$tmp/look.err"
+	_rc=$?
+	if [ $_rc -eq 0 ] && [ -s "$tmp/look" ]; then
+		tr -d '\r' < "$tmp/look"
+	else
+		echo "inspect failed: $* (exit $_rc: $(tr -d '\r' < "$tmp/look.err" | head -n 1))"
+	fi
+}
+bytes() { look "$1" bytes "$2" "$3"; }
+prot() { look "$1" prot "$2"; }
+dr7s() {
+	case $(look "$1" dr7 | tee "$tmp/dr7") in
+	'inspect failed'*) cat "$tmp/dr7" ;;
+	*) awk '{ print $2 }' "$tmp/dr7" | sort -u | tr '\n' ' ' ;;
+	esac
+}
 # tfs PID: the trap flag (EFLAGS bit 8) in every thread, as dr7s gives DR7:
 # "0 " when no thread has it.
 tfs() {
-	inspect "$1" dr7 | tr -d '\r' | while read -r _t _d _f; do
-		echo $(( (0x${_f:-0} >> 8) & 1 ))
-	done | sort -u | tr '\n' ' '
+	case $(look "$1" dr7 | tee "$tmp/dr7") in
+	'inspect failed'*) cat "$tmp/dr7" ;;
+	*) while read -r _t _d _f; do echo $(( (0x${_f:-0} >> 8) & 1 )); done < "$tmp/dr7" |
+	    sort -u | tr '\n' ' ' ;;
+	esac
+}
+disk() { look "$1" disk "$2" "$3"; }
+code() { look "$1" code; }
+
+# unchanged NOW BEFORE DESCRIPTION: like is, for two looks at the same
+# thing; a failed look on either side is a failure, even if both failed.
+unchanged() {
+	case $2 in
+	''|'inspect failed'*)
+		fail "$3"; diag "nothing to compare with: '$2'" ;;
+	*)	is "$1" "$2" "$3" ;;
+	esac
+}
+
+# winproc NAME PID: the Linux pid of this prefix's Windows process NAME.exe
+# whose command line names PID (a tool debugging it), if there is one.
+winproc() {
+	for _p in $(pgrep -f "^[^ ]*[\\/]$1\.exe( .*)? $2( |\$)"); do
+		tr '\0' '\n' < "/proc/$_p/environ" 2>/dev/null |
+		    grep -qx "WINEPREFIX=$WINEPREFIX" && { echo "$_p"; return 0; }
+	done
+	return 1
 }
 
 # interrupt NAME PID: send Ctrl-C to the running tool NAME.exe that
 # debugs PID.  Wine turns SIGINT into CTRL_C_EVENT for the Windows
-# process (not for the start.exe that launched it).
+# process (not for the start.exe that launched it).  No such tool to
+# interrupt is a failed test.
 interrupt() {
-	_p=$(pgrep -f "^Z:.*[\\\\/]$1\.exe .*$2" | head -n 1)
-	[ -n "$_p" ] && kill -INT "$_p"
+	if ! _w=$(winproc "$1" "$2") || ! kill -INT "$_w"; then
+		fail "Ctrl-C: there is a $1.exe debugging pid $2 to send it to"
+		return 1
+	fi
 }
 
-# wait_for FILE REGEX: until a line of FILE matches, at most 10 s.
+# wait_for FILE REGEX: until a line of FILE matches, at most 10 s.  A
+# wait that runs out is a failed test, and returns 1.
 wait_for() {
 	_i=0
 	until { tr -d '\r' < "$1"; } 2>/dev/null | grep -Eq -- "$2"; do
-		_i=$((_i + 1)); [ $_i -gt 200 ] && return 1
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			fail "a line matching /$2/ within 10 s"
+			tr -d '\r' < "$1" 2>/dev/null | tail -n 20 | diag "$(cat)"
+			return 1
+		fi
 		sleep 0.05
 	done
 }

@@ -10,8 +10,7 @@ hold() {
 	: > "$tmp/holder"	# now, not when the background job gets to it
 	$RUN "build/$1/softbp.exe" -s 6 "$2" 'kernel32!Sleep' > "$tmp/holder" 2>&1 &
 	holder=$!
-	wait_for "$tmp/holder" '^breakpoint 1 at kernel32!Sleep' ||
-	    diag "softbp did not start: $(cat "$tmp/holder")"
+	wait_for "$tmp/holder" '^breakpoint 1 at kernel32!Sleep'
 }
 
 for combo in $COMBOS; do
@@ -76,13 +75,15 @@ for combo in $COMBOS; do
 	wait_for "$tmp/launcher" '^3 CREATE_PROCESS_DEBUG_EVENT .* pid [0-9]+,'
 	dpid=$(sed -n 's/^3 CREATE_PROCESS_DEBUG_EVENT .* pid \([0-9]*\),.*/\1/p' "$tmp/launcher")
 	winpids="$winpids $dpid"
-	wait_for "$tmp/launcher" "^pid=$dpid base=" ||
-	    diag "counter did not start under events: $(cat "$tmp/launcher")"
+	wait_for "$tmp/launcher" "^pid=$dpid base="
 	tool "$t" peb "$dpid"
 	like "$tmp/stdout" "^BeingDebugged +1$" "$combo: BeingDebugged 1 in a process a debugger started"
-	if [ -n "$RUN" ]; then want="0x0 there under Wine"
-	else want="0x70 there on Windows"; fi
-	like "$tmp/stdout" "^NtGlobalFlag +${want%% *}$" "$combo: NtGlobalFlag $want"
+	if [ -n "$RUN" ]; then
+		skip "$combo: NtGlobalFlag 0x70 in a process a debugger started" \
+		    "Wine's loader does not set the debug-heap flags (README: Known limits under Wine)"
+	else
+		like "$tmp/stdout" "^NtGlobalFlag +0x70$" "$combo: NtGlobalFlag 0x70 in a process a debugger started"
+	fi
 	wait $launcher
 	stop "$dpid"
 done
@@ -131,6 +132,8 @@ if [ -n "$RUN" ]; then
 		stop "$gpid"
 	done
 	$RUN reg delete "$ifeo" /f >/dev/null 2>&1
+else
+	skip "GlobalFlag 0x70 shows in NtGlobalFlag" "writing HKLM needs an administrator on Windows"
 fi
 
 # Bad input: one line, the documented status, the target untouched.
@@ -138,19 +141,21 @@ start x64 printf_loop
 for t in x86 x64; do
 	tool "$t" peb 99999
 	is "$rc" 1 "$t: no such pid: exit 1"
-	like "$tmp/stderr" "^peb: OpenProcess\\(pid 99999\\): .+ \\([0-9]+\\)$" "$t: no such pid: says which API failed"
+	like "$tmp/stderr" "^peb: OpenProcess\\(pid 99999\\): .+ \\(87\\)$" "$t: no such pid: says which API failed"
 	ok "$t: no such pid: one line" one_line "$tmp/stderr"
 	tool "$t" peb no_such_thing.exe
 	is "$rc" 1 "$t: unknown name: exit 1"
-	like "$tmp/stderr" "^peb: no_such_thing\\.exe: no such process" "$t: unknown name: says so"
+	is "$(cat "$tmp/stderr")" "peb: no_such_thing.exe: no such process (run procs to list them)" "$t: unknown name: says so"
 	tool "$t" peb -q "$pid"
 	is "$rc" 2 "$t: unknown option: exit 2"
 	is "$(cat "$tmp/stderr")" "peb: unknown option -q (see peb -h)" "$t: unknown option: one line naming it"
 	tool "$t" peb "$pid" extra
 	is "$rc" 2 "$t: an extra operand: exit 2"
+	is "$(cat "$tmp/stderr")" "peb: extra: extra operand (see peb -h)" "$t: an extra operand: says so"
 	tool "$t" peb
 	is "$rc" 2 "$t: no target: exit 2"
-	like "$tmp/stderr" "^peb: missing target" "$t: no target: says so"
+	is "$(cat "$tmp/stderr")" "peb: missing target: a pid, an image name or -- program [args] (see peb -h)" \
+	    "$t: no target: says so"
 	tool "$t" peb -- no_such_program.exe
 	is "$rc" 1 "$t: a program that is not there: exit 1"
 	like "$tmp/stderr" "^peb: CreateProcess\\(no_such_program\\.exe\\): .+ \\(2\\)$" \
@@ -165,10 +170,7 @@ lpid=$(sed -n 's/^started pid \([0-9]*\) .*/\1/p' "$tmp/stdout")
 winpids="$winpids $lpid"
 is "$rc" 1 "a 32-bit peb refuses to read a 64-bit program it started"
 like "$tmp/stderr" "^peb: pid $lpid is a 64-bit process; use the x64 build of peb$" "and says why"
-i=0
-while running "$lpid" && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
-if running "$lpid"; then fail "and ends that program, which never ran"; stop "$lpid"
-else pass "and ends that program, which never ran"; fi
+ok "and ends that program, which never ran" gone "$lpid"
 ok "printf_loop kept running through all of it" grows "$out"
 
 done_testing

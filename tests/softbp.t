@@ -30,23 +30,38 @@ for combo in $COMBOS; do
 	is "$missing" 0 "$combo: the target printed each call the tool caught"
 	if [ "$a" = x86 ]; then conv="cdecl: arguments on the stack"; else conv="x64: arguments in rcx"; fi
 	like "$tmp/stdout" "<- $conv" "$combo: the calling convention is named"
-	like "$tmp/stdout" "^5 hits; hit count reached; breakpoints removed, detached" "$combo: summary"
-	is "$(bytes "$pid" "$P" 16)" "$before" "$combo: printf's bytes are as before"
+	like "$tmp/stdout" "^5 hits; hit count reached; breakpoints removed, detached, the target keeps running$" "$combo: summary"
+	unchanged "$(bytes "$pid" "$P" 16)" "$before" "$combo: printf's bytes are as before"
 	ok "$combo: the target keeps printing" grows "$out"
 
 	# -1: one-shot.  -r: registers, with the IP rewound onto printf.
 	tool "$t" softbp -1 -r -s 2 "$pid" 'msvcrt!printf'
+	is "$rc" 0 "$combo: softbp -1 -r -s 2 exits 0"
 	is "$(grep -c '^hit ' "$tmp/stdout")" 1 "$combo: -1 stops after one hit"
 	want=$(printf "%0$([ "$a" = x86 ] && echo 8 || echo 16)x" "$P")
 	like "$tmp/stdout" "^[er]ip=$want " "$combo: -r shows the IP rewound to the breakpoint"
-	like "$tmp/stdout" "time limit reached" "$combo: -s ends the run"
-	is "$(bytes "$pid" "$P" 16)" "$before" "$combo: -1 leaves printf as it was"
+	like "$tmp/stdout" "^1 hit; time limit reached; breakpoints removed, detached, the target keeps running$" \
+	    "$combo: -s ends the run, after the one hit"
+	unchanged "$(bytes "$pid" "$P" 16)" "$before" "$combo: -1 leaves printf as it was"
 
-	# Two locations, one an export of another module.
+	# Two locations, one an export of another module: the loop calls
+	# printf, then Sleep, so 4 hits are two of each, in turn, and the
+	# printf hits two consecutive calls.
 	tool "$t" softbp -n 4 "$pid" 'msvcrt!printf' 'kernel32!Sleep'
-	like "$tmp/stdout" "  kernel32!Sleep  " "$combo: kernel32!Sleep is hit too"
-	like "$tmp/stdout" "  msvcrt!printf  " "$combo: and printf"
-	is "$(bytes "$pid" "$P" 16)" "$before" "$combo: still intact after two"
+	is "$rc" 0 "$combo: softbp on two locations exits 0"
+	sed -n 's/^hit [0-9]*  tid [0-9]*  \([^ ]*\)  .*/\1/p' "$tmp/stdout" | tr '\n' ' ' > "$tmp/order"
+	case $(cat "$tmp/order") in
+	'msvcrt!printf kernel32!Sleep msvcrt!printf kernel32!Sleep '|\
+	'kernel32!Sleep msvcrt!printf kernel32!Sleep msvcrt!printf ')
+		pass "$combo: printf and kernel32!Sleep are hit in turn, twice each" ;;
+	*)	fail "$combo: printf and kernel32!Sleep are hit in turn, twice each"
+		diag "hits: $(cat "$tmp/order")" ;;
+	esac
+	set -- $(grep -o 'printf("going...%lu\\n", [0-9]*)' "$tmp/stdout" | sed 's/.*, \([0-9]*\))/\1/')
+	is "${2:-none}" "$((${1:-0} + 1))" "$combo: the two printf hits are consecutive calls ($*)"
+	like "$tmp/stdout" "^4 hits; hit count reached; breakpoints removed, detached, the target keeps running$" \
+	    "$combo: two locations: 4 hits in all"
+	unchanged "$(bytes "$pid" "$P" 16)" "$before" "$combo: still intact after two"
 	stop "$pid"
 done
 
@@ -58,8 +73,9 @@ $RUN build/x64/softbp.exe "$pid" 'msvcrt!printf' > "$tmp/ctrlc" 2>&1 &
 wait_for "$tmp/ctrlc" '^hit 2 '
 interrupt softbp "$pid"
 wait_for "$tmp/ctrlc" 'hits; interrupted; breakpoints removed, detached'
-like "$tmp/ctrlc" 'hits; interrupted; breakpoints removed, detached' "Ctrl-C: softbp cleans up and says so"
-is "$(bytes "$pid" "$P" 16)" "$before" "Ctrl-C: printf's bytes are as before"
+like "$tmp/ctrlc" '^[0-9]+ hits; interrupted; breakpoints removed, detached, the target keeps running$' \
+    "Ctrl-C: softbp cleans up and says so"
+unchanged "$(bytes "$pid" "$P" 16)" "$before" "Ctrl-C: printf's bytes are as before"
 ok "Ctrl-C: the target keeps printing" grows "$out"
 
 # An error halfway: the second location is bad, so nothing is written.
@@ -68,12 +84,15 @@ is "$rc" 1 "a bad second location: exit 1"
 is "$(cat "$tmp/stderr")" "softbp: msvcrt!no_such_export: msvcrt.dll exports no no_such_export" \
     "a bad second location: one line naming it"
 unlike "$tmp/stdout" "^breakpoint" "a bad second location: no breakpoint was set"
-is "$(bytes "$pid" "$P" 16)" "$before" "a bad second location: printf untouched"
-for bad in 'nosuchmod!printf' 'msvcrt!#60000' 'msvcrt!printf+zz'; do
-	tool x64 softbp "$pid" "$bad"
-	is "$rc" 1 "$bad: exit 1"
-	ok "$bad: one line on stderr" one_line "$tmp/stderr"
-	like "$tmp/stderr" "^softbp: $(printf '%s' "$bad" | sed 's/[+#]/\\&/g'): " "$bad: names the location"
+unchanged "$(bytes "$pid" "$P" 16)" "$before" "a bad second location: printf untouched"
+for bad in "nosuchmod!printf:no module nosuchmod in pid $pid \\(it may not be loaded yet\\)" \
+    'msvcrt!#60000:msvcrt\.dll has no ordinal 60000 \(its ordinals are [0-9]+\.\.[0-9]+\)' \
+    "msvcrt!printf+zz:bad offset after '\\+'" "msvcrt!:empty export name after '!'"; do
+	loc=${bad%%:*} why=${bad#*:}
+	tool x64 softbp "$pid" "$loc"
+	is "$rc" 1 "$loc: exit 1"
+	ok "$loc: one line on stderr" one_line "$tmp/stderr"
+	like "$tmp/stderr" "^softbp: $(printf '%s' "$loc" | sed 's/[+#]/\\&/g'): $why$" "$loc: names the location and what is wrong"
 done
 tool x64 softbp "$pid" 0x10
 is "$rc" 1 "unmapped address: exit 1"
@@ -87,12 +106,18 @@ is "$rc" 0 "launched target: exit 0"
 like "$tmp/stdout" "stopped at the loader's initial breakpoint, ntdll!DbgBreakPoint -- not one of ours" \
     "launched target: the loader's breakpoint is not ours"
 is "$(grep -c '^hit ' "$tmp/stdout")" 3 "launched target: all 3 calls hit"
+is "$(grep -o 'printf("going...%lu\\n", [0-9]*)' "$tmp/stdout" | sed 's/.*, \([0-9]*\))/\1/' | tr '\n' ' ')" \
+    "1 2 3 " "launched target: the hits are its calls 1, 2 and 3"
+is "$(grep -c '^going\.\.\.[123]$' "$tmp/stdout")" 3 "launched target: which it printed"
 like "$tmp/stdout" "^3 hits; the target exited; nothing left to clean up$" "launched target: it exited"
 
 # crc_check sees the INT3 in its own code, and sees it go again.
 start x86 crc_check
 tool x64 softbp -s 3 "$pid" 'crc_check!checked'
+is "$rc" 0 "softbp -s 3 on crc_check exits 0"
 like "$tmp/stdout" "^breakpoint 1 at crc_check!checked \\($(field checked "$first")\\)" "crc_check!checked is its export"
+like "$tmp/stdout" "^[1-9][0-9]* hits; time limit reached; breakpoints removed, detached, the target keeps running$" \
+    "crc_check calls checked() while the breakpoint is in"
 wait_for "$out" 'changed: .* -> ' 
 like "$out" "crc of checked\\(\\) changed: $(field crc "$first") -> " "crc_check notices the INT3"
 wait_for "$out" "-> $(field crc "$first"): "

@@ -31,6 +31,7 @@ for combo in $COMBOS; do
 
 	# regs walks the same threads.
 	tool "$t" regs "$pid"
+	is "$rc" 0 "$combo: regs exits 0"
 	awk '/^thread / && !/break-in/ { print $2 }' "$tmp/stdout" | sort > "$tmp/regs"
 	ok "$combo: regs and threads list the same thread ids" cmp -s "$tmp/threads" "$tmp/regs"
 

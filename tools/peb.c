@@ -358,8 +358,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	take_target(cmd, &argc, &argv, &spec);
-	if (argc > 0)
-		usage(EXIT_USAGE);
+	end_operands(argc, argv);
 
 	if (spec.kind == TARGET_COMMAND) {
 		if (!start_suspended(spec.argv, &pi))
