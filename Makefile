@@ -10,7 +10,8 @@
 # Adding a tool or a target is one word in a list below.
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn \
+	  flags pages dr_self
 LIB     = args bp cpu dis err expr flags mem session sym target tool
 VERSION = 0.1
 

@@ -3,13 +3,23 @@
  * do: once a round it sets TF (pushf, or 0x100, popf) and catches the
  * EXCEPTION_SINGLE_STEP that follows in a vectored handler.
  *
- * First line: pid=N marker=ADDRESS.  Then "round N caught M" each round;
- * M stays equal to N unless a debugger swallows an exception that was the
- * program's own.  marker() is exported, so "tf_self!marker" names it.
+ * First line: pid=N marker=ADDRESS trapped=ADDRESS.  Then "round N
+ * caught M" each round; M stays equal to N unless a debugger swallows an
+ * exception that was the program's own.  marker() is exported, so
+ * "tf_self!marker" names it; so is trapped, the nop after the popf, the
+ * one instruction that runs with the program's own TF set.
  */
 #include <windows.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* What dllexport does for a C function, for a label in assembly. */
+#define ASM_EXPORT(s)	".section .drectve\n\t.ascii \" -export:" #s "\"\n\t.text\n"
+#ifdef _WIN64
+#define SYM(s)	#s
+#else
+#define SYM(s)	"_" #s
+#endif
 
 static volatile LONG caught;
 
@@ -28,6 +38,10 @@ marker(void)
 	__asm__ volatile("");
 }
 
+/* The label on the nop after the popf, in main(). */
+extern const char trapped[];
+__asm__(ASM_EXPORT(trapped));
+
 /* Exported too, so that its code reads "tf_self!main+...". */
 __declspec(dllexport) int
 main(void)
@@ -36,13 +50,16 @@ main(void)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	AddVectoredExceptionHandler(1, on_exception);
-	printf("pid=%lu marker=0x%llx\n", GetCurrentProcessId(),
-	    (unsigned long long)(uintptr_t)marker);
+	printf("pid=%lu marker=0x%llx trapped=0x%llx\n", GetCurrentProcessId(),
+	    (unsigned long long)(uintptr_t)marker,
+	    (unsigned long long)(uintptr_t)trapped);
 	for (round = 1;; round++) {
 #ifdef _WIN64
-		__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop" ::: "memory", "cc");
+		__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n"
+		    ".globl " SYM(trapped) "\n" SYM(trapped) ":\n\tnop" ::: "memory", "cc");
 #else
-		__asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tnop" ::: "memory", "cc");
+		__asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n"
+		    ".globl " SYM(trapped) "\n" SYM(trapped) ":\n\tnop" ::: "memory", "cc");
 #endif
 		marker();
 		printf("round %lu caught %ld\n", round, caught);
