@@ -84,6 +84,19 @@ session_thread(struct session *s, DWORD tid)
 	return NULL;
 }
 
+int
+session_unannounced(struct session *s, DWORD **tids)
+{
+	int i, n, k = 0;
+
+	if ((n = thread_ids(s->pid, tids)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (session_thread(s, (*tids)[i]) == NULL)
+			(*tids)[k++] = (*tids)[i];
+	return k;
+}
+
 static void
 add_thread(struct session *s, DWORD tid, HANDLE h, addr_t start)
 {
@@ -119,15 +132,19 @@ on_ctrl(DWORD type)
 {
 	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT)
 		return FALSE;
-	/* Do not die: the event loop sees the flag, cleans up and detaches. */
-	InterlockedExchange(&interrupted, 1);
+	/*
+	 * Do not die: the event loop sees the count, cleans up and detaches.
+	 * A wait that outlives the first (a thread that does not answer)
+	 * gives up at the next.
+	 */
+	InterlockedIncrement(&interrupted);
 	return TRUE;
 }
 
 int
 session_interrupted(void)
 {
-	return interrupted != 0;
+	return (int)interrupted;
 }
 
 /*
@@ -396,6 +413,88 @@ session_wait_start(struct session *s, DWORD timeout)
 		}
 	}
 	return TRUE;
+}
+
+/*
+ * The helper that reads other threads' registers for
+ * session_get_context(), and its mailbox.  A helper that does not come
+ * back in time is left where it is, with its mailbox, and another takes
+ * its place.
+ */
+struct ctx_call {
+	HANDLE go, done;
+	const struct cpu *cpu;
+	HANDLE thread;
+	union context c;
+	unsigned groups;
+	BOOL ok;
+	DWORD error;
+};
+
+static struct ctx_call *helper;
+
+static DWORD WINAPI __attribute__((noreturn))
+ctx_helper(void *arg)
+{
+	struct ctx_call *k = arg;
+
+	for (;;) {
+		WaitForSingleObject(k->go, INFINITE);
+		k->ok = k->cpu->get(k->thread, &k->c, k->groups);
+		k->error = GetLastError();
+		SetEvent(k->done);
+	}
+}
+
+static struct ctx_call *
+ctx_helper_start(void)
+{
+	struct ctx_call *k;
+	HANDLE h;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	k->go = CreateEventA(NULL, FALSE, FALSE, NULL);
+	k->done = CreateEventA(NULL, FALSE, FALSE, NULL);
+	if (k->go == NULL || k->done == NULL ||
+	    (h = CreateThread(NULL, 0, ctx_helper, k, 0, NULL)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	CloseHandle(h);
+	return k;
+}
+
+BOOL
+session_get_context(struct session *s, HANDLE thread, union context *c,
+    unsigned groups)
+{
+	DWORD waited = 0, r;
+	int presses = session_interrupted();
+
+	if (s->pending && GetThreadId(thread) == s->ev.dwThreadId)
+		return s->cpu->get(thread, c, groups);
+	if (helper == NULL && (helper = ctx_helper_start()) == NULL)
+		return FALSE;
+	helper->cpu = s->cpu;
+	helper->thread = thread;
+	helper->groups = groups;
+	SetEvent(helper->go);
+	for (;;) {
+		if ((r = WaitForSingleObject(helper->done, 100)) == WAIT_OBJECT_0)
+			break;
+		waited += 100;
+		if (r != WAIT_TIMEOUT || waited >= CONTEXT_LIMIT ||
+		    session_interrupted() != presses) {
+			helper = NULL;		/* stuck: the next call starts another */
+			SetLastError(session_interrupted() != presses ?
+			    ERROR_CANCELLED : ERROR_TIMEOUT);
+			return FALSE;
+		}
+	}
+	memcpy(c, &helper->c, sizeof(*c));
+	SetLastError(helper->error);
+	return helper->ok;
 }
 
 BOOL
