@@ -194,7 +194,7 @@ floor_measure(struct run *r, size_t *n)
 		    !is_single_step_code(er->ExceptionCode))
 			continue;	/* not ours */
 		opt.floor_tid = 0;
-		status = DBG_CONTINUE;
+		bp_trapped(&r->bp, tid, &status);
 		v[(*n)++] = now_us() - sent;
 		if (*n == FLOOR_STEPS || GetTickCount() - t0 > FLOOR_LIMIT) {
 			opt.status = DBG_CONTINUE;	/* left pending */
@@ -289,9 +289,9 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 {
 	const EXCEPTION_RECORD *er = session_exception(&r->s);
 	DWORD tid = r->s.ev.dwThreadId;
-	struct guardpage *pg;
 	struct softbp *bp;
 	union context c;
+	int done;
 
 	*status = session_default_status(&r->s);
 	if (r->s.ev.dwDebugEventCode == CREATE_THREAD_DEBUG_EVENT &&
@@ -305,16 +305,16 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		res->hits++;
 		/* Always step past, even on the last hit: its instruction runs. */
 		return soft_hit(&r->bp, bp, tid, &c) &&
-		    step_begin(&r->bp, tid, STEP_SOFT, bp) ? 0 : -1;
+		    step_begin(&r->bp, tid) ? 0 : -1;
 	}
-	if ((pg = guard_hit(&r->bp, er)) != NULL) {
+	if (guard_hit(&r->bp, er) != NULL) {
 		*status = DBG_CONTINUE;
 		if (guard_wanted(r, er)) {
 			res->hits++;
 			res->hit_tid = tid;
 		} else
 			res->false_hits++;
-		return step_begin(&r->bp, tid, STEP_GUARD, pg) ? 0 : -1;
+		return step_begin(&r->bp, tid) ? 0 : -1;
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
@@ -324,8 +324,9 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
 		return 0;
 	}
-	if (step_end(&r->bp, tid)) {
-		*status = DBG_CONTINUE;
+	if ((done = step_end(&r->bp, tid, status)) != 0) {
+		if (done < 0)
+			return -1;
 		if (r->bp.nsteppers > 0)
 			return 0;
 		/* After a false hit, the last call may be half made. */
@@ -336,7 +337,7 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		res->hits++;
 		/* RF lets the instruction run; on the last hit, see it run. */
 		if (over(r, res, t0))
-			return step_begin(&r->bp, tid, STEP_NONE, NULL) ? 0 : -1;
+			return step_begin(&r->bp, tid) ? 0 : -1;
 		return 0;
 	}
 	if (tid == opt.floor_tid) {	/* the floor's last step, late */
