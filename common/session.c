@@ -155,16 +155,16 @@ session_interrupted(void)
 static void
 event_image(struct session *s, HANDLE file, void *name_ptr, int wide)
 {
-	char path[MAX_PATH + 8], *base, *p;
+	WCHAR path[MAX_PATH + 8], *base, *p;
 	addr_t name;
 
 	s->image[0] = '\0';
-	if (file != NULL && GetFinalPathNameByHandleA(file, path,
-	    sizeof(path), 0) - 1 < sizeof(path) - 1) {
-		for (base = p = path; *p != '\0'; p++)
-			if (*p == '\\' || *p == '/')
+	if (file != NULL && GetFinalPathNameByHandleW(file, path,
+	    MAX_PATH + 8, 0) - 1 < MAX_PATH + 7) {
+		for (base = p = path; *p != L'\0'; p++)
+			if (*p == L'\\' || *p == L'/')
 				base = p + 1;
-		snprintf(s->image, sizeof(s->image), "%s", base);
+		utf8_of(base, s->image, sizeof(s->image));
 		return;
 	}
 	if (name_ptr != NULL && s->cpu != NULL &&
@@ -211,17 +211,26 @@ fail:
 static BOOL
 launch(struct session *s, char **argv)
 {
-	STARTUPINFOA si = { .cb = sizeof(si) };
+	STARTUPINFOW si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi;
-	char cmd[32768];
+	static char *uargv[4096];
+	static char cmd[32768];
+	static WCHAR wcmd[32768];
+	size_t i;
 
-	if (join_command(argv, cmd, sizeof(cmd)) >= sizeof(cmd)) {
-		warnx("%s: command line too long", argv[0]);
+	/* The program and its arguments as typed, not as ANSI left them. */
+	for (i = 0; argv[i] != NULL && i < sizeof(uargv) / sizeof(uargv[0]) - 1; i++)
+		uargv[i] = (char *)arg_utf8(argv[i]);
+	uargv[i] = NULL;
+	if (argv[i] != NULL || join_command(uargv, cmd, sizeof(cmd)) >=
+	    sizeof(cmd) || MultiByteToWideChar(CP_UTF8, 0, cmd, -1, wcmd,
+	    sizeof(wcmd) / sizeof(wcmd[0])) == 0) {
+		warnx("%s: command line too long", uargv[0]);
 		return FALSE;
 	}
-	if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
+	if (!CreateProcessW(NULL, wcmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
 	    NULL, NULL, &si, &pi)) {
-		warn("CreateProcess(%s)", argv[0]);
+		warn("CreateProcess(%s)", uargv[0]);
 		return FALSE;
 	}
 	CloseHandle(pi.hThread);
@@ -232,9 +241,9 @@ launch(struct session *s, char **argv)
 	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
 		if (GetLastError() == ERROR_NOT_SUPPORTED)
 			warnx("%s is a 64-bit program; use the x64 build of %s",
-			    argv[0], getprogname());
+			    uargv[0], getprogname());
 		else
-			warn("IsWow64Process(%s)", argv[0]);
+			warn("IsWow64Process(%s)", uargv[0]);
 		TerminateProcess(s->process, 1);	/* ours, never started */
 		CloseHandle(s->process);
 		s->process = NULL;

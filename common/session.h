@@ -26,7 +26,7 @@ struct session {
 	DWORD breakin_tid;	/* thread that raised the attach break-in, or 0 */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
-	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
+	char image[4 * MAX_PATH]; /* CREATE_PROCESS, LOAD_DLL: the file's name, UTF-8 */
 	struct thread *threads;	/* live threads, in creation order */
 	size_t nthreads, capthreads;
 };

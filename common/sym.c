@@ -6,6 +6,7 @@
 #include "err.h"
 #include "mem.h"
 #include "sym.h"
+#include "target.h"
 
 #include <ctype.h>
 #include <psapi.h>
@@ -31,6 +32,7 @@ modules_load(HANDLE process, struct modules *m)
 {
 	HMODULE *hv = NULL, *nh;
 	MODULEINFO mi;
+	WCHAR w[MAX_PATH];
 	DWORD need = 0, have = 0;
 	BOOL wow64;
 	size_t i;
@@ -77,10 +79,15 @@ modules_load(HANDLE process, struct modules *m)
 		mod->base = (addr_t)(uintptr_t)mi.lpBaseOfDll;
 		mod->size = mi.SizeOfImage;
 		mod->bits = image_bits(process, mod->base);
-		if (!GetModuleBaseNameA(process, hv[i], mod->name, sizeof(mod->name)))
+		/* Wide, then UTF-8: an ANSI name loses what its code page lacks. */
+		if (GetModuleBaseNameW(process, hv[i], w, MAX_PATH))
+			utf8_of(w, mod->name, sizeof(mod->name));
+		else
 			snprintf(mod->name, sizeof(mod->name), "%llx",
 			    (unsigned long long)mod->base);
-		if (!GetModuleFileNameExA(process, hv[i], mod->path, sizeof(mod->path)))
+		if (GetModuleFileNameExW(process, hv[i], w, MAX_PATH))
+			utf8_of(w, mod->path, sizeof(mod->path));
+		else
 			mod->path[0] = '\0';
 		m->n++;
 	}
@@ -534,6 +541,7 @@ sym_resolve(struct modules *m, const char *location, addr_t *a)
 	const struct module *mod;
 	const char *why;
 
+	location = arg_utf8(location);	/* a module may have any name */
 	if ((why = parse_addr_expr(location, &e)) != NULL) {
 		warnx("%s: %s", location, why);
 		return FALSE;

@@ -14,8 +14,8 @@ struct module {
 	addr_t base;
 	uint32_t size;
 	unsigned bits;		/* 32 (PE32) or 64 (PE32+); 0 if unknown */
-	char name[256];		/* "kernel32.dll" */
-	char path[MAX_PATH];
+	char name[256];		/* "kernel32.dll", in UTF-8 */
+	char path[4 * MAX_PATH];	/* in UTF-8 */
 	struct exports *exports;	/* NULL until first needed */
 };
 
