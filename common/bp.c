@@ -942,14 +942,20 @@ late_status(struct bpset *b)
 	return hw_foreign(b, &c) ? DBG_EXCEPTION_NOT_HANDLED : DBG_CONTINUE;
 }
 
-/* How long cleanup waits for a debug event already on its way. */
+/*
+ * How long cleanup waits for a debug event already on its way, and how
+ * long it goes on answering events at most: a target that starts threads
+ * without end never falls quiet, and the events our breakpoints caused
+ * come first, as the system queues each process's events in order.
+ */
 #define EVENT_WAIT	50	/* ms */
+#define DRAIN_LIMIT	1000	/* ms */
 
 BOOL
 bp_cleanup(struct bpset *b)
 {
 	struct session *s = b->s;
-	DWORD *held = NULL;
+	DWORD *held = NULL, t0;
 	size_t i, nheld = 0;
 	BOOL ok = TRUE, any_hw = FALSE;
 
@@ -1000,15 +1006,14 @@ bp_cleanup(struct bpset *b)
 		session_resume(s, held, nheld);
 
 	/* Events already under way are ours to answer, as if still set. */
-	for (;;) {
-		DWORD lst = s->pending ? late_status(b) : 0;
-			if (s->pending && !session_continue(s, lst)) {
+	for (t0 = GetTickCount();;) {
+		if (s->pending && !session_continue(s, late_status(b))) {
 			ok = FALSE;
 			break;
 		}
-		if (session_poll(s, 50) <= 0 || s->exited) {
-					break;
-		}
+		if (GetTickCount() - t0 > DRAIN_LIMIT ||
+		    session_poll(s, EVENT_WAIT) <= 0 || s->exited)
+			break;
 	}
 done:
 	for (i = 0; i < DR_SLOTS; i++)

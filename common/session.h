@@ -74,10 +74,10 @@ BOOL session_wait_start(struct session *s, DWORD timeout);
  * How long a thread that is not the event's may take to hand over its
  * registers.  Under Wine 8 a thread stopped inside its own debug trap at
  * the wrong moment wedges, and GetThreadContext on it never returns (see
- * "Known limits under Wine" in the README); on Windows it takes
- * microseconds.
+ * "Known limits under Wine" in the README).  Otherwise it takes
+ * microseconds, or seconds on a machine loaded far beyond its cores.
  */
-#define CONTEXT_LIMIT	5000	/* ms */
+#define CONTEXT_LIMIT	15000	/* ms */
 
 /*
  * Read the register groups (REG_*) of a thread of the target into *c,

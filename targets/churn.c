@@ -5,7 +5,8 @@
  *
  * First line: pid=N count=N leave=ADDRESS.  Then churn waits until a
  * debugger is attached (IsDebuggerPresent, which reads PEB.BeingDebugged),
- * so that the debugger sees every thread from its start; with -d it
+ * so that the debugger sees every thread from its start, and a second
+ * more for the debugger's break-in thread to come and go; with -d it
  * starts after MS ms instead, debugger or not.  It runs COUNT threads,
  * AT_ONCE at a time: thread I (from 1) starts at the exported
  * churn!churner and ends at once with exit code I.  Each thread is counted
@@ -61,13 +62,18 @@ leave_point(void)
 #endif
 }
 
-/* Exported, so a debugger names each thread's start churn!churner. */
-__declspec(dllexport) DWORD WINAPI
+/*
+ * Exported, so a debugger names each thread's start churn!churner.  On a
+ * page of its own: a guard page on it guards nothing the main thread runs.
+ */
+__declspec(dllexport) __attribute__((section(".text$churner"), aligned(4096)))
+DWORD WINAPI
 churner(void *arg)
 {
 	InterlockedIncrement(&ran);
 	return (DWORD)(uintptr_t)arg;
 }
+__asm__(".section .text$churner$end,\"x\"\n\t.balign 4096\n\t.text\n");
 
 int
 main(int argc, char *argv[])
@@ -92,9 +98,11 @@ main(int argc, char *argv[])
 	    (unsigned long long)leave_point());
 	if (delay > 0)
 		Sleep(delay);
-	else
+	else {
 		while (!IsDebuggerPresent())
 			Sleep(10);
+		Sleep(1000);
+	}
 
 	for (i = 1; i <= count; i += k) {
 		for (k = 0; k < atonce && i + k <= count; k++) {

@@ -8,7 +8,8 @@
  * First line: pid=N data=ADDRESS size=BYTES slot=ADDRESS tids=ID,...
  * data is PAGES pages of its own, page-aligned; slot is the first
  * worker's word on the first page.  Like churn, it waits until a debugger
- * is attached (or -d MS have passed).  Then each of THREADS workers runs
+ * is attached, and a second more for the debugger's break-in thread to
+ * come and go (or until -d MS have passed).  Then each of THREADS workers runs
  * ROUNDS rounds; in each it adds one to its own word on every page, and
  * every other round also to a word that straddles the end of each page it
  * owns and the start of the next.  Every access is one instruction, in
@@ -129,9 +130,11 @@ main(int argc, char *argv[])
 	printf("\n");
 	if (delay > 0)
 		Sleep(delay);
-	else
+	else {
 		while (!IsDebuggerPresent())
 			Sleep(10);
+		Sleep(1000);
+	}
 	for (k = 0; k < nthreads; k++)
 		ResumeThread(h[k]);
 	WaitForMultipleObjects((DWORD)nthreads, h, TRUE, INFINITE);

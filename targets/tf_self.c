@@ -8,6 +8,11 @@
  * exception that was the program's own.  marker() is exported, so
  * "tf_self!marker" names it; so is trapped, the nop after the popf, the
  * one instruction that runs with the program's own TF set.
+ *
+ * (Under Wine 8, a thread with a debug register enabled whose trap comes
+ * while a debug event of another thread stops the process can wedge;
+ * lesson 5.  So when a debugger attaches, the program leaves a second for
+ * its break-in thread to come and go before its next round.)
  */
 #include <windows.h>
 #include <stdint.h>
@@ -47,6 +52,7 @@ __declspec(dllexport) int
 main(void)
 {
 	unsigned long round;
+	BOOL debugged = FALSE;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	AddVectoredExceptionHandler(1, on_exception);
@@ -54,6 +60,10 @@ main(void)
 	    (unsigned long long)(uintptr_t)marker,
 	    (unsigned long long)(uintptr_t)trapped);
 	for (round = 1;; round++) {
+		if (IsDebuggerPresent() != debugged) {
+			debugged = !debugged;
+			Sleep(1000);
+		}
 #ifdef _WIN64
 		__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n"
 		    ".globl " SYM(trapped) "\n" SYM(trapped) ":\n\tnop" ::: "memory", "cc");
