@@ -106,7 +106,8 @@ main(int argc, char *argv[])
 	for (round = 1;; round++) {
 		if (IsDebuggerPresent() != debugged) {
 			debugged = !debugged;
-			Sleep(1000);
+			if (debugged)
+				Sleep(1000);
 		}
 		poke();
 		printf("round %lu caught %ld stray %ld dr0=%s\n", round, caught,

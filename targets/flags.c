@@ -114,7 +114,8 @@ main(int argc, char *argv[])
 	for (round = 1;; round++) {
 		if (IsDebuggerPresent() != debugged) {
 			debugged = !debugged;
-			Sleep(1000);
+			if (debugged)
+				Sleep(1000);
 		}
 		for (i = 0; i < 10; i++) {
 			if (saveflags() & 0x100)

@@ -14,12 +14,14 @@
  * every other round also to a word that straddles the end of each page it
  * owns and the start of the next.  Every access is one instruction, in
  * the exported touch() ("pages!touch"); accesses to slot are the first
- * worker's, one a round.  Last line:
+ * worker's, one a round.  Then the main thread reads back every word the
+ * workers wrote, with the exported peek() ("pages!peek"), page by page,
+ * and compares it with what they wrote.  Last line:
  *
  *     accesses=A straddling=S data=same
  *
  * A: calls to touch(), each one access to the data; S: those that
- * straddle two pages; data: the data against what the workers wrote.
+ * straddle two pages; data: "same", or "changed" if a word differs.
  * The exit code is 0 when the data is right, 1 otherwise.
  */
 #include <windows.h>
@@ -33,16 +35,27 @@
 #define PAGE	4096u
 #define MAXT	64
 
-/* touch(p): add one to the 32-bit word at p, in one instruction. */
+/*
+ * touch(p): add one to the 32-bit word at p; peek(p): read it.  Each in
+ * one instruction.
+ */
 void touch(void *p);
+uint32_t peek(const void *p);
 #ifdef _WIN64
 __asm__(ASM_EXPORT(touch) ".globl touch\ntouch:\n\t"
     "addl $1, (%rcx)\n\t"
+    "ret\n");
+__asm__(ASM_EXPORT(peek) ".globl peek\npeek:\n\t"
+    "movl (%rcx), %eax\n\t"
     "ret\n");
 #else
 __asm__(ASM_EXPORT(touch) ".globl _touch\n_touch:\n\t"
     "movl 4(%esp), %eax\n\t"
     "addl $1, (%eax)\n\t"
+    "ret\n");
+__asm__(ASM_EXPORT(peek) ".globl _peek\n_peek:\n\t"
+    "movl 4(%esp), %eax\n\t"
+    "movl (%eax), %eax\n\t"
     "ret\n");
 #endif
 
@@ -77,6 +90,16 @@ add(size_t off, int across)
 		InterlockedIncrement(&straddling);
 }
 
+/* Whether the word at off reads as the workers left it. */
+static int
+as_written(size_t off)
+{
+	uint32_t want;
+
+	memcpy(&want, shadow + off, 4);
+	return peek(data + off) == want;
+}
+
 static DWORD WINAPI
 worker(void *arg)
 {
@@ -97,7 +120,7 @@ main(int argc, char *argv[])
 {
 	HANDLE h[MAXT];
 	DWORD tid[MAXT];
-	unsigned long delay = 0, k;
+	unsigned long delay = 0, k, p;
 	int c, same;
 
 	while ((c = getopt(argc, argv, "d:p:r:t:")) != -1)
@@ -138,7 +161,13 @@ main(int argc, char *argv[])
 	for (k = 0; k < nthreads; k++)
 		ResumeThread(h[k]);
 	WaitForMultipleObjects((DWORD)nthreads, h, TRUE, INFINITE);
-	same = memcmp(data, shadow, npages * PAGE) == 0;
+	same = 1;
+	for (p = 0; p < npages; p++) {
+		for (k = 0; k < nthreads; k++)
+			same &= as_written(word_at(p, k));
+		if (p + 1 < npages)
+			same &= as_written(straddle_at(p));
+	}
 	printf("accesses=%ld straddling=%ld data=%s\n", accesses, straddling,
 	    same ? "same" : "changed");
 	return same ? 0 : 1;

@@ -62,7 +62,8 @@ main(void)
 	for (round = 1;; round++) {
 		if (IsDebuggerPresent() != debugged) {
 			debugged = !debugged;
-			Sleep(1000);
+			if (debugged)
+				Sleep(1000);
 		}
 #ifdef _WIN64
 		__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n"
