@@ -140,7 +140,7 @@ soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
 	struct thread *t = session_thread(b->s, tid);
 
 	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", tid);
+		session_context_failed(tid, NULL);
 		return FALSE;
 	}
 	/* The INT3 has run: the IP is one past it.  Point it back. */
@@ -221,7 +221,7 @@ hw_program(struct bpset *b, HANDLE thread, int enable, int clear_dr6)
 	int i;
 
 	if (!session_get_context(b->s, thread, &c, REG_DEBUG)) {
-		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+		session_context_failed(GetThreadId(thread), NULL);
 		goto out;
 	}
 	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
@@ -270,7 +270,7 @@ hw_free_slots(struct bpset *b, unsigned *free)
 	for (i = 0; i < b->s->nthreads; i++) {
 		if (!session_get_context(b->s, b->s->threads[i].handle, &c,
 		    REG_DEBUG)) {
-			warn("GetThreadContext(tid %lu)", b->s->threads[i].tid);
+			session_context_failed(b->s->threads[i].tid, NULL);
 			return FALSE;
 		}
 		dr7 = (uint32_t)reg_get(cpu->dr7, &c);
@@ -559,7 +559,7 @@ trap_clear(struct bpset *b, HANDLE thread, const struct trap *tr)
 	if (tr->own)
 		return TRUE;
 	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
-		warn("GetThreadContext(tid %lu)", tr->tid);
+		session_context_failed(tr->tid, NULL);
 		return FALSE;
 	}
 	if (!((f = reg_get(cpu->flags, &c)) & TRAP_FLAG))
@@ -593,7 +593,7 @@ bp_trap(struct bpset *b, HANDLE thread, int on)
 		goto out;
 	}
 	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
-		warn("GetThreadContext(tid %lu)", tid);
+		session_context_failed(tid, NULL);
 		goto out;
 	}
 	f = reg_get(cpu->flags, &c);
@@ -651,7 +651,7 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 	 * gone.  What the instruction did with TF is not.
 	 */
 	if (t == NULL || !cpu->get(t->handle, &c, REG_CONTROL | REG_DEBUG)) {
-		warn("GetThreadContext(tid %lu)", tid);
+		session_context_failed(tid, NULL);
 		return TRUE;
 	}
 	/* A debug register of the target's own fired on the same instruction. */

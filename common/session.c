@@ -441,6 +441,7 @@ struct ctx_call {
 };
 
 static struct ctx_call *helper;
+static DWORD ctx_limit = CONTEXT_LIMIT;	/* shorter once one failed */
 
 static DWORD WINAPI __attribute__((noreturn))
 ctx_helper(void *arg)
@@ -493,9 +494,11 @@ session_get_context(struct session *s, HANDLE thread, union context *c,
 		if ((r = WaitForSingleObject(helper->done, 100)) == WAIT_OBJECT_0)
 			break;
 		waited += 100;
-		if (r != WAIT_TIMEOUT || waited >= CONTEXT_LIMIT ||
+		if (r != WAIT_TIMEOUT || waited >= ctx_limit ||
 		    session_interrupted() != presses) {
 			helper = NULL;		/* stuck: the next call starts another */
+			if (session_interrupted() == presses)
+				ctx_limit = CONTEXT_LIMIT_AGAIN;
 			SetLastError(session_interrupted() != presses ?
 			    ERROR_CANCELLED : ERROR_TIMEOUT);
 			return FALSE;
@@ -504,6 +507,18 @@ session_get_context(struct session *s, HANDLE thread, union context *c,
 	memcpy(c, &helper->c, sizeof(*c));
 	SetLastError(helper->error);
 	return helper->ok;
+}
+
+void
+session_context_failed(DWORD tid, const char *what)
+{
+	if (GetLastError() == ERROR_TIMEOUT)
+		warnx("GetThreadContext(tid %lu): no answer: the thread is "
+		    "wedged (under Wine 8, stopped inside its own debug trap; "
+		    "see the README)%s%s", tid, what ? "; " : "", what ? what : "");
+	else
+		warn("GetThreadContext(tid %lu)%s%s", tid, what ? ": " : "",
+		    what ? what : "");
 }
 
 BOOL

@@ -78,17 +78,28 @@ BOOL session_wait_start(struct session *s, DWORD timeout);
  * microseconds, or seconds on a machine loaded far beyond its cores.
  */
 #define CONTEXT_LIMIT	15000	/* ms */
+#define CONTEXT_LIMIT_AGAIN 1000	/* ms, once one thread has not answered */
 
 /*
  * Read the register groups (REG_*) of a thread of the target into *c,
  * like cpu->get.  The thread of the pending event is stopped in it and
  * answers at once.  Any other is asked from a helper thread, and given
- * up after CONTEXT_LIMIT ms, or at a Ctrl-C pressed meanwhile: then
+ * up after CONTEXT_LIMIT ms (CONTEXT_LIMIT_AGAIN once a thread of the
+ * target has failed to answer: threads wedge together, as when several
+ * hit a debug register at once), or at a Ctrl-C pressed meanwhile: then
  * FALSE with ERROR_TIMEOUT (or ERROR_CANCELLED) as the last error.
  * FALSE on failure, printing nothing: the caller names the thread.
  */
 BOOL session_get_context(struct session *s, HANDLE thread, union context *c,
     unsigned groups);
+
+/*
+ * Say, in one line, why session_get_context() failed on thread tid:
+ * Windows' error, or for a thread that did not answer in time, that it
+ * is wedged and left as it is.  what, if not NULL, is added: what the
+ * failure means for the caller ("skipped").
+ */
+void session_context_failed(DWORD tid, const char *what);
 
 /*
  * Stop debugging: continue any pending event with its default status,

@@ -278,7 +278,7 @@ for combo in $COMBOS; do
 	exit0 "$combo churning: the stepper steps while threads come and go"
 	like "$tmp/stdout" "^500 steps; done; breakpoints removed" "$combo churning: all 500 steps"
 	hung=0 bad=0
-	for tl in regs regs regs threads threads threads; do
+	for tl in regs threads regs threads regs threads regs threads regs threads regs threads; do
 		TOOL_TIMEOUT=30 tool "$t" $tl "$pid"
 		[ $rc = 124 ] && hung=$((hung + 1))
 		[ $rc = 0 ] || [ -s "$tmp/stderr" ] || bad=$((bad + 1))

@@ -58,7 +58,7 @@ thread_dr7(struct run *r, HANDLE thread)
 	union context c;
 
 	if (!session_get_context(&r->s, thread, &c, REG_DEBUG)) {
-		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+		session_context_failed(GetThreadId(thread), NULL);
 		return 0;
 	}
 	return (uint32_t)reg_get(r->s.cpu->dr7, &c);

@@ -66,7 +66,7 @@ print_thread(struct session *s, const struct thread *t, int all)
 			    "debugger)\n", t->tid);
 			return 1;
 		}
-		warn("GetThreadContext(tid %lu): skipped", t->tid);
+		session_context_failed(t->tid, "skipped");
 		return 0;
 	}
 	printf("thread %lu%s\n", t->tid, t->tid == s->breakin_tid ?

@@ -111,7 +111,7 @@ load_regs(struct stepper *st)
 	if ((st->t = session_thread(&st->r.s, st->tid)) == NULL ||
 	    !session_get_context(&st->r.s, st->t->handle, &st->regs,
 	    REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", st->tid);
+		session_context_failed(st->tid, NULL);
 		return FALSE;
 	}
 	return TRUE;

@@ -57,7 +57,7 @@ print_thread(struct session *s, struct modules *mods, DWORD tid,
 	else if (WaitForSingleObject(t->handle, 0) == WAIT_OBJECT_0)
 		snprintf(ip, sizeof(ip), "(ended)");
 	else {
-		warn("GetThreadContext(tid %lu)", tid);
+		session_context_failed(tid, NULL);
 		snprintf(ip, sizeof(ip), "?");
 		ok = 0;
 	}
