@@ -3,6 +3,7 @@
 #   make        build every tool and target into build/x86/ and build/x64/
 #   make demo   a learner's first five minutes, under Wine
 #   make check  every test: C unit tests, tools on real targets, lessons
+#   make soak   the adversarial targets, longer: a few minutes; not in check
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
 #               seconds each (default 60); not part of check
 #   make clean  remove build/x86, build/x64 and build/fuzz (build/deps stays)
@@ -49,7 +50,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench fuzz clean arch
+.PHONY: all setup demo check soak bench fuzz clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -80,6 +81,11 @@ bench: all $(WINE_READY)
 check: all $(WINE_READY)
 	@rc=0; prove --exec tests/run tests/*.t build/x86/unit.exe \
 	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
+
+# The adversarial targets under every breakpoint tool, for minutes.
+soak: all $(WINE_READY)
+	@rc=0; SOAK=1 prove --exec tests/run tests/adversarial.t || rc=$$?; \
+	    $(if $(RUN),wineserver -k;) exit $$rc
 
 # The parsers in common/ are portable C: fuzzed on Linux, no Wine needed.
 # A failure leaves its input in tests/fuzz/crashes/; see scripts/fuzz.sh.

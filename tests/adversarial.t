@@ -13,14 +13,14 @@
 #   прогон    a copy of printf_loop with a name ANSI cannot spell
 # and regs and threads on a process that creates threads without end,
 # the stepper leaving a thread behind, and more than 64 threads at one
-# breakpoint.  With SOAK=SECONDS (make soak) the runs are longer.
+# breakpoint.  With SOAK=1 (make soak) every run is longer: a few
+# minutes in all.
 . "$(dirname "$0")/lib.sh"
 
-soak=${SOAK:-0}
-if [ "$soak" -gt 0 ]; then
-	hits=200 secs=$soak rounds=100 churns=3000
+if [ "${SOAK:-0}" = 1 ]; then
+	hits=200 rounds=60 churns=1000 race=20
 else
-	hits=3 secs=2 rounds=10 churns=100
+	hits=3 rounds=10 churns=100 race=1
 fi
 
 # settled: once the target has printed two more whole lines, the second,
@@ -305,7 +305,7 @@ done
 # it (arrays of a fixed size once stopped such a run at 65, silently).
 # Once: 80 threads spinning take the machine.
 start x64 race -p 0 80
-tool x64 softbp -s 1 "$pid" 'race!work'
+tool x64 softbp -s $race "$pid" 'race!work'
 exit0 "race 80: softbp exits 0"
 like "$tmp/stdout" "^[0-9]+ hits; time limit reached; breakpoints removed" \
     "race 80: ends at its time limit"
