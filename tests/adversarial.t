@@ -62,16 +62,9 @@ done_with() {
 	stop "$pid"
 }
 
-# steps ARCH PID COMMANDS...: an interactive stepper fed from a pipe.
-steps() {
-	_a=$1 _p=$2; shift 2
-	printf '%s\n' "$@" > "$tmp/cmds"
-	timeout -k 5 90 $RUN "build/$_a/stepper.exe" "$_p" < "$tmp/cmds" \
-	    > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
-	rc=$?
-	tr -d '\r' < "$tmp/stdout.crlf" > "$tmp/stdout"
-	tr -d '\r' < "$tmp/stderr.crlf" > "$tmp/stderr"
-}
+# cmds COMMANDS...: the commands for an interactive stepper, one a line,
+# in $tmp/cmds, to feed it from a pipe.
+cmds() { printf '%s\n' "$@" > "$tmp/cmds"; }
 
 # ended: the last line of a tool whose target exited under it.
 ended() { like "$tmp/stdout" "^[0-9]+ (hits?|steps?); the target exited; nothing left to clean up$" "$1"; }
@@ -96,7 +89,8 @@ for combo in $COMBOS; do
 	exit0 "$combo flags hwbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags hwbp: no TF leaked"
 	look "$combo flags hwbp" "$F" "$F" "$fprot" "0 "
-	steps "$t" "$pid" 'b flags!saveflags' c s s s s s q
+	cmds 'b flags!saveflags' c s s s s s q
+	tool "$t" stepper "$pid" < "$tmp/cmds"
 	is "$(grep -c '^ *[0-9]*  flags!saveflags' "$tmp/stdout")" 5 \
 	    "$combo flags stepper: five steps through pushf .. ret"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags stepper: no TF leaked"
@@ -147,7 +141,8 @@ for combo in $COMBOS; do
 	exit0 "$combo dr_self guardbp: exit 0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self guardbp: likewise"
 	look "$combo dr_self guardbp" "$K" "$W" "$wprot" "d0001 "
-	steps "$t" "$pid" 'b dr_self!poke' c s q
+	cmds 'b dr_self!poke' c s q
+	tool "$t" stepper "$pid" < "$tmp/cmds"
 	like "$tmp/stdout" "^ *1  dr_self!poke .*\\(the target's own trap too\\)$" \
 	    "$combo dr_self stepper: the step that fired its DR0 is its own too"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self stepper: and went to it"
@@ -291,9 +286,8 @@ for combo in $COMBOS; do
 	# --- a thread left with TF: the stepper's, when another hits -------
 	start "$a" spin_threads 2
 	second=$(field tids "$first" | cut -d, -f2)
-	printf 'b spin_threads!work\ns\nq\n' > "$tmp/cmds"
-	timeout -k 5 60 $RUN "build/$t/stepper.exe" -i -t "$second" "$pid" \
-	    < "$tmp/cmds" > "$tmp/stdout" 2>&1
+	cmds 'b spin_threads!work' s q
+	tool "$t" stepper -i -t "$second" "$pid" < "$tmp/cmds"
 	sleep 1.5	# a trap flag left behind fires within a second
 	ok "$combo stepper: the thread it left behind lives on" running "$pid"
 	is "$(dr7s "$pid")" "0 " "$combo stepper: DR7 clear"

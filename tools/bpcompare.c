@@ -248,7 +248,7 @@ inspect(struct run *r, struct result *res)
 	if (!opt.data && mem_read(r->s.process, opt.loc, now, sizeof(now)))
 		for (i = 0; i < sizeof(now); i++)
 			res->bytes += now[i] != opt.orig[i];
-	if (r->s.cpu->get(r->s.threads[0].handle, &c, REG_DEBUG)) {
+	if (session_get_context(&r->s, r->s.threads[0].handle, &c, REG_DEBUG)) {
 		dr7 = (uint32_t)reg_get(r->s.cpu->dr7, &c);
 		for (i = 0; i < DR_SLOTS; i++)
 			res->slots += (dr7 >> (2 * i) & 3) != 0;
