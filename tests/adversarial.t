@@ -17,10 +17,12 @@
 # minutes in all.
 . "$(dirname "$0")/lib.sh"
 
+# softbp and guardbp end on their time limit (secs), with their
+# breakpoints in; hwbp on its hit count (hits).
 if [ "${SOAK:-0}" = 1 ]; then
-	hits=200 rounds=60 churns=1000 race=20
+	hits=200 secs=20 rounds=60 churns=1000 race=20
 else
-	hits=3 rounds=10 churns=100 race=1
+	hits=3 secs=2 rounds=10 churns=100 race=1
 fi
 
 # settled: once the target has printed two more whole lines, the second,
@@ -76,12 +78,12 @@ for combo in $COMBOS; do
 	start "$a" flags
 	F=$(field saveflags "$first")
 	fprot=$(prot "$pid" "$F")
-	tool "$t" softbp -n $hits "$pid" 'flags!saveflags'
+	tool "$t" softbp -s $secs "$pid" 'flags!saveflags'
 	exit0 "$combo flags softbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" \
 	    "$combo flags softbp: no TF reached its flags or its handler"
 	look "$combo flags softbp" "$F" "$F" "$fprot" "0 "
-	tool "$t" guardbp -n $hits --access x "$pid" 'flags!saveflags'
+	tool "$t" guardbp -s $secs --access x "$pid" 'flags!saveflags'
 	exit0 "$combo flags guardbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags guardbp: no TF leaked"
 	look "$combo flags guardbp" "$F" "$F" "$fprot" "0 "
@@ -102,11 +104,11 @@ for combo in $COMBOS; do
 	T=$(field trapped "$first")
 	tprot=$(prot "$pid" "$T")
 	own() { echo "$1" | awk '$2 == $4 { print "caught all"; next } { print }'; }
-	tool "$t" softbp -n $hits "$pid" 'tf_self!trapped'
+	tool "$t" softbp -s $secs "$pid" 'tf_self!trapped'
 	exit0 "$combo tf_self softbp: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self softbp: its own traps all reached it"
 	look "$combo tf_self softbp" "$T" "$T" "$tprot" "0 "
-	tool "$t" guardbp -n $hits --access x "$pid" 'tf_self!trapped'
+	tool "$t" guardbp -s $secs --access x "$pid" 'tf_self!trapped'
 	exit0 "$combo tf_self guardbp: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self guardbp: its own traps all reached it"
 	look "$combo tf_self guardbp" "$T" "$T" "$tprot" "0 "
@@ -133,11 +135,11 @@ for combo in $COMBOS; do
 	like "$tmp/stdout" "^DR1 = dr_self!poke " "$combo dr_self hwbp: takes DR1, as the target uses DR0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self hwbp: its DR0 kept, each hit of it its own"
 	look "$combo dr_self hwbp" "$K" "$W" "$wprot" "d0001 "
-	tool "$t" softbp -n $hits "$pid" 'dr_self!poke'
+	tool "$t" softbp -s $secs "$pid" 'dr_self!poke'
 	exit0 "$combo dr_self softbp: exit 0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self softbp: the step over its write left its hit to it"
 	look "$combo dr_self softbp" "$K" "$W" "$wprot" "d0001 "
-	tool "$t" guardbp -n $hits "$pid" "$W" 4
+	tool "$t" guardbp -s $secs "$pid" "$W" 4
 	exit0 "$combo dr_self guardbp: exit 0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self guardbp: likewise"
 	look "$combo dr_self guardbp" "$K" "$W" "$wprot" "d0001 "
