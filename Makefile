@@ -4,6 +4,7 @@
 #   make NAME   build one tool or target (make softbp), for both
 #   make demo   a learner's first five minutes, under Wine
 #   make check  every test: C unit tests, tools on real targets, lessons
+#   make soak   the adversarial targets, longer: a few minutes; not in check
 #   make fuzz   fuzz the parsers natively with clang's libFuzzer, FUZZTIME
 #               seconds each (default 60); not part of check
 #   make stop   end every program running in dbgkit's Wine prefix (the
@@ -13,7 +14,8 @@
 # Adding a tool or a target is one word in a list below.
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack vmmap modules dump seh syscalls
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup \
+	  flags pages dr_self
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep
@@ -54,7 +56,7 @@ export RUN
 
 ARCHS = x86 x64
 
-.PHONY: all setup demo check bench fuzz stop clean arch
+.PHONY: all setup demo check soak bench fuzz stop clean arch
 
 ifndef ARCH
 # ---- Top level: set up what is missing, then build each arch ----
@@ -92,6 +94,11 @@ bench: all $(WINE_READY)
 check: all $(WINE_READY)
 	@rc=0; prove --exec tests/run tests/*.t build/x86/unit.exe \
 	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
+
+# The adversarial targets under every breakpoint tool, for minutes.
+soak: all $(WINE_READY)
+	@rc=0; SOAK=1 prove --exec tests/run tests/adversarial.t || rc=$$?; \
+	    $(if $(RUN),wineserver -k;) exit $$rc
 
 # The parsers in common/ are portable C: fuzzed on Linux, no Wine needed.
 # A failure leaves its input in tests/fuzz/crashes/; see scripts/fuzz.sh.

@@ -51,6 +51,7 @@ struct softbp *
 soft_insert(struct bpset *b, addr_t a, int oneshot, const char *location)
 {
 	const unsigned char int3 = INT3;
+	MEMORY_BASIC_INFORMATION mbi;
 	unsigned char saved, check;
 	struct softbp *bp, **nv;
 	HANDLE p = b->s->process;
@@ -87,7 +88,24 @@ soft_insert(struct bpset *b, addr_t a, int oneshot, const char *location)
 	bp->saved = saved;
 	bp->oneshot = oneshot;
 	bp->inserted = 1;
+	bp->gone = 0;
+	bp->image = VirtualQueryEx(p, (LPCVOID)(uintptr_t)a, &mbi, sizeof(mbi)) ?
+	    (addr_t)(uintptr_t)mbi.AllocationBase : 0;
 	return bp;
+}
+
+size_t
+soft_unloaded(struct bpset *b, addr_t base)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->nsoft; i++)
+		if (b->soft[i]->image == base && !b->soft[i]->gone) {
+			b->soft[i]->gone = 1;
+			b->soft[i]->inserted = 0;
+			n++;
+		}
+	return n;
 }
 
 BOOL
@@ -122,7 +140,7 @@ soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
 	struct thread *t = session_thread(b->s, tid);
 
 	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", tid);
+		session_context_failed(tid, NULL);
 		return FALSE;
 	}
 	/* The INT3 has run: the IP is one past it.  Point it back. */
@@ -140,7 +158,7 @@ soft_reinsert(struct bpset *b, struct softbp *bp)
 {
 	const unsigned char int3 = INT3;
 
-	if (bp->inserted || bp->oneshot)
+	if (bp->inserted || bp->oneshot || bp->gone)
 		return TRUE;
 	if (!code_write(b->s->process, bp->addr, &int3, 1)) {
 		warn("writing INT3 at 0x%llx again", (unsigned long long)bp->addr);
@@ -202,8 +220,8 @@ hw_program(struct bpset *b, HANDLE thread, int enable, int clear_dr6)
 	uint32_t dr7;
 	int i;
 
-	if (!cpu->get(thread, &c, REG_DEBUG)) {
-		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+	if (!session_get_context(b->s, thread, &c, REG_DEBUG)) {
+		session_context_failed(GetThreadId(thread), NULL);
 		goto out;
 	}
 	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
@@ -239,6 +257,30 @@ hw_unapply(struct bpset *b, HANDLE thread)
 	return hw_program(b, thread, 0, 1);
 }
 
+BOOL
+hw_free_slots(struct bpset *b, unsigned *free)
+{
+	const struct cpu *cpu = b->s->cpu;
+	union context c;
+	uint32_t dr7;
+	size_t i;
+	int k;
+
+	*free = (1u << DR_SLOTS) - 1;
+	for (i = 0; i < b->s->nthreads; i++) {
+		if (!session_get_context(b->s, b->s->threads[i].handle, &c,
+		    REG_DEBUG)) {
+			session_context_failed(b->s->threads[i].tid, NULL);
+			return FALSE;
+		}
+		dr7 = (uint32_t)reg_get(cpu->dr7, &c);
+		for (k = 0; k < DR_SLOTS; k++)
+			if (!b->hw[k].used && dr7_enabled(dr7, k))
+				*free &= ~(1u << k);
+	}
+	return TRUE;
+}
+
 uint32_t
 hw_hit(struct bpset *b, DWORD tid, union context *c)
 {
@@ -259,10 +301,25 @@ hw_hit(struct bpset *b, DWORD tid, union context *c)
 		}
 	if (fired == 0)
 		return 0;
-	reg_set(cpu->dr6, c, 0);
+	/* Ours only: a slot of the target's own that fired too stays set. */
+	reg_set(cpu->dr6, c, dr6 & ~fired);
 	if (!cpu->set(t->handle, c, REG_GENERAL | REG_DEBUG))
 		warn("SetThreadContext(tid %lu)", tid);
 	return fired;
+}
+
+BOOL
+hw_foreign(const struct bpset *b, const union context *c)
+{
+	const struct cpu *cpu = b->s->cpu;
+	uint32_t dr6 = (uint32_t)reg_get(cpu->dr6, c);
+	uint32_t dr7 = (uint32_t)reg_get(cpu->dr7, c);
+	int i;
+
+	for (i = 0; i < DR_SLOTS; i++)
+		if ((dr6 & DR6_B(i)) && dr7_enabled(dr7, i) && !b->hw[i].used)
+			return TRUE;
+	return FALSE;
 }
 
 static DWORD
@@ -321,13 +378,41 @@ guard_hit(struct bpset *b, const EXCEPTION_RECORD *er)
 	return pg;
 }
 
+/*
+ * The protection of page a as it is now, into *prot; FALSE (after printing
+ * why) if it cannot be read.
+ */
+static BOOL
+page_protection(struct bpset *b, addr_t a, DWORD *prot)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+
+	if (!VirtualQueryEx(b->s->process, (LPCVOID)(uintptr_t)a, &mbi,
+	    sizeof(mbi))) {
+		warn("VirtualQueryEx(0x%llx)", (unsigned long long)a);
+		return FALSE;
+	}
+	*prot = mbi.Protect;
+	return TRUE;
+}
+
 BOOL
 guard_arm(struct bpset *b, struct guardpage *pg)
 {
-	DWORD old;
+	DWORD now, old;
 
 	if (pg->armed)
 		return TRUE;
+	/*
+	 * The target may have changed the page's protection since we looked
+	 * (VirtualProtect): guard what it has now.  A page it made a guard
+	 * page itself, or took away, stays as it is.
+	 */
+	if (!page_protection(b, pg->base, &now))
+		return FALSE;
+	if (now & (PAGE_GUARD | PAGE_NOACCESS))
+		return TRUE;
+	pg->protect = now;
 	if (!VirtualProtectEx(b->s->process, (LPVOID)(uintptr_t)pg->base, 1,
 	    pg->protect | PAGE_GUARD, &old)) {
 		warn("VirtualProtectEx(0x%llx, PAGE_GUARD)",
@@ -338,16 +423,25 @@ guard_arm(struct bpset *b, struct guardpage *pg)
 	return TRUE;
 }
 
+/*
+ * Take our guard off a page again.  Only a guard that is still there is
+ * ours to take: one that fired is gone already, and a page whose
+ * protection the target changed meanwhile keeps what the target gave it.
+ */
 static BOOL
 guard_disarm(struct bpset *b, struct guardpage *pg)
 {
-	DWORD old;
+	DWORD now, old;
 
 	if (!pg->armed)
 		return TRUE;
 	pg->armed = 0;
+	if (!page_protection(b, pg->base, &now))
+		return FALSE;
+	if (!(now & PAGE_GUARD))
+		return TRUE;
 	if (!VirtualProtectEx(b->s->process, (LPVOID)(uintptr_t)pg->base, 1,
-	    pg->protect, &old)) {
+	    now & ~(DWORD)PAGE_GUARD, &old)) {
 		warn("VirtualProtectEx(0x%llx): restoring the protection",
 		    (unsigned long long)pg->base);
 		return FALSE;
@@ -405,110 +499,360 @@ fail:
 	return NULL;
 }
 
-BOOL
-bp_trap(struct bpset *b, HANDLE thread, int on)
+/* The trap we set on tid, or NULL. */
+static struct trap *
+trap_of(struct bpset *b, DWORD tid)
 {
-	BOOL held = hold(b, thread), ok = FALSE;
+	size_t i;
+
+	for (i = 0; i < b->ntraps; i++)
+		if (b->traps[i].tid == tid)
+			return &b->traps[i];
+	return NULL;
+}
+
+static void
+trap_forget(struct bpset *b, struct trap *tr)
+{
+	if (tr->stepping)
+		b->nsteppers--;
+	*tr = b->traps[--b->ntraps];
+}
+
+/*
+ * What the instruction at ip does with the flags: FLAGS_PUSHF (9c),
+ * FLAGS_POPF (9d), or 0.  Prefixes come first: operand size, segment,
+ * lock and rep, and on x64 a REX byte.  One byte is read at a time, so
+ * that an instruction at the end of a page reads nothing beyond it.
+ */
+static int
+flags_op(struct bpset *b, addr_t ip)
+{
+	unsigned char c;
+	int i;
+
+	for (i = 0; i < 15 && bp_read(b, ip + (addr_t)i, &c, 1); i++) {
+		if (c == 0x66 || c == 0x26 || c == 0x2e || c == 0x36 ||
+		    c == 0x3e || c == 0x64 || c == 0x65 || c == 0xf0 ||
+		    c == 0xf2 || c == 0xf3 ||
+		    (b->s->cpu->ptrsize == 8 && (c & 0xf0) == 0x40))
+			continue;
+		return c == 0x9c ? FLAGS_PUSHF : c == 0x9d ? FLAGS_POPF : 0;
+	}
+	return 0;
+}
+
+/*
+ * TF is bit 8 of the flags, and in the low 16 bits whatever the operand
+ * size of a pushf or popf: the second byte of the value on the stack.
+ */
+#define STACK_TF	0x01	/* TRAP_FLAG >> 8 */
+
+/* Clear the TF we set on a thread (never the target's own). */
+static BOOL
+trap_clear(struct bpset *b, HANDLE thread, const struct trap *tr)
+{
 	const struct cpu *cpu = b->s->cpu;
 	union context c;
 	uint64_t f;
 
-	if (!cpu->get(thread, &c, REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", GetThreadId(thread));
+	if (tr->own)
+		return TRUE;
+	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
+		session_context_failed(tr->tid, NULL);
+		return FALSE;
+	}
+	if (!((f = reg_get(cpu->flags, &c)) & TRAP_FLAG))
+		return TRUE;
+	reg_set(cpu->flags, &c, f & ~(uint64_t)TRAP_FLAG);
+	if (!cpu->set(thread, &c, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", tr->tid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+BOOL
+bp_trap(struct bpset *b, HANDLE thread, int on)
+{
+	const struct cpu *cpu = b->s->cpu;
+	DWORD tid = GetThreadId(thread);
+	struct trap *tr = trap_of(b, tid), *nv;
+	BOOL held, ok = FALSE;
+	unsigned char tf;
+	union context c;
+	uint64_t f;
+	addr_t sp;
+
+	if (!on && tr == NULL)
+		return TRUE;
+	held = hold(b, thread);
+	if (!on) {
+		ok = trap_clear(b, thread, tr);
+		trap_forget(b, tr);
+		goto out;
+	}
+	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
+		session_context_failed(tid, NULL);
 		goto out;
 	}
 	f = reg_get(cpu->flags, &c);
+	if (tr == NULL) {
+		if (b->ntraps == b->captraps) {
+			b->captraps = b->captraps ? 2 * b->captraps : 8;
+			if ((nv = realloc(b->traps, b->captraps *
+			    sizeof(*nv))) == NULL)
+				errx(EXIT_RUNTIME, "out of memory for %u traps",
+				    (unsigned)b->captraps);
+			b->traps = nv;
+		}
+		tr = &b->traps[b->ntraps++];
+		memset(tr, 0, sizeof(*tr));
+		tr->tid = tid;
+	}
+	tr->own = (f & TRAP_FLAG) != 0;
+	tr->op = flags_op(b, reg_get(cpu->ip, &c));
+	sp = reg_get(cpu->sp, &c);
+	tr->loads_tf = tr->op == FLAGS_POPF &&
+	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF);
 	ok = TRUE;
-	if (((f & TRAP_FLAG) != 0) == (on != 0))
-		goto out;
-	reg_set(cpu->flags, &c, on ? f | TRAP_FLAG : f & ~(uint64_t)TRAP_FLAG);
-	if (!cpu->set(thread, &c, REG_GENERAL)) {
-		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
-		ok = FALSE;
+	if (!tr->own) {
+		reg_set(cpu->flags, &c, f | TRAP_FLAG);
+		if (!cpu->set(thread, &c, REG_CONTROL)) {
+			warn("SetThreadContext(tid %lu)", tid);
+			trap_forget(b, tr);
+			ok = FALSE;
+		}
 	}
 out:
 	unhold(thread, held);
 	return ok;
 }
 
-/* The index of tid among the steppers, or -1. */
-static int
-stepper_of(const struct bpset *b, DWORD tid)
+BOOL
+bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
+{
+	const struct cpu *cpu = b->s->cpu;
+	struct trap *tr = trap_of(b, tid), done;
+	struct thread *t = session_thread(b->s, tid);
+	unsigned char tf;
+	union context c;
+	addr_t sp;
+
+	if (tr == NULL)
+		return FALSE;
+	done = *tr;
+	trap_forget(b, tr);
+	b->trap_fixed = 0;
+	*status = done.own ? DBG_EXCEPTION_NOT_HANDLED : DBG_CONTINUE;
+	/*
+	 * The trap that reports the step clears TF in the thread's saved
+	 * flags (Windows' KiTrap01 does, and Wine likewise), so ours is
+	 * gone.  What the instruction did with TF is not.
+	 */
+	if (t == NULL || !cpu->get(t->handle, &c, REG_CONTROL | REG_DEBUG)) {
+		session_context_failed(tid, NULL);
+		return TRUE;
+	}
+	/* A debug register of the target's own fired on the same instruction. */
+	if (hw_foreign(b, &c))
+		*status = DBG_EXCEPTION_NOT_HANDLED;
+	sp = reg_get(cpu->sp, &c);
+	if (done.op == FLAGS_PUSHF && !done.own &&
+	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF)) {
+		/* pushf ran with our TF set and copied it: take it out there. */
+		tf &= ~STACK_TF;
+		if (mem_write(b->s->process, sp + 1, &tf, 1))
+			b->trap_fixed = FLAGS_PUSHF;
+		else
+			warn("WriteProcessMemory(0x%llx): the flags pushf "
+			    "copied TF into", (unsigned long long)sp);
+	} else if (done.loads_tf || (reg_get(cpu->flags, &c) & TRAP_FLAG)) {
+		/*
+		 * The popf loaded the target's own TF, which the report of our
+		 * step cleared: put it back, and its own trap follows the next
+		 * instruction.  (Any other TF still set is ours: off it goes.)
+		 */
+		reg_set(cpu->flags, &c, done.loads_tf ?
+		    reg_get(cpu->flags, &c) | TRAP_FLAG :
+		    reg_get(cpu->flags, &c) & ~(uint64_t)TRAP_FLAG);
+		if (!cpu->set(t->handle, &c, REG_CONTROL))
+			warn("SetThreadContext(tid %lu)", tid);
+		else if (done.loads_tf)
+			b->trap_fixed = FLAGS_POPF;
+	}
+	return TRUE;
+}
+
+BOOL
+bp_stepping(const struct bpset *b, DWORD tid)
 {
 	size_t i;
 
-	for (i = 0; i < b->nsteppers; i++)
-		if (b->steppers[i].tid == tid)
-			return (int)i;
-	return -1;
+	for (i = 0; i < b->ntraps; i++)
+		if (b->traps[i].tid == tid)
+			return b->traps[i].stepping;
+	return FALSE;
 }
 
-/* Let go of a thread we hold, if we hold it. */
+/* Hold one more thread while steps are under way. */
+static void
+hold_thread(struct bpset *b, DWORD tid, HANDLE h)
+{
+	DWORD *nv;
+
+	if (SuspendThread(h) == (DWORD)-1) {
+		if (WaitForSingleObject(h, 0) != WAIT_OBJECT_0)
+			warn("SuspendThread(tid %lu)", tid);
+		return;
+	}
+	if (b->nheld == b->capheld) {
+		b->capheld = b->capheld ? 2 * b->capheld : 16;
+		if ((nv = realloc(b->held, b->capheld * sizeof(*nv))) == NULL)
+			errx(EXIT_RUNTIME, "out of memory for %u threads",
+			    (unsigned)b->capheld);
+		b->held = nv;
+	}
+	b->held[b->nheld++] = tid;
+}
+
+/* Hold every thread but keep. */
+static void
+hold_all(struct bpset *b, DWORD keep)
+{
+	size_t i;
+
+	for (i = 0; i < b->s->nthreads; i++)
+		if (b->s->threads[i].tid != keep)
+			hold_thread(b, b->s->threads[i].tid,
+			    b->s->threads[i].handle);
+}
+
+/* Let go of a thread we hold, if we hold it (and it is still there). */
 static void
 release(struct bpset *b, DWORD tid)
 {
 	struct thread *t = session_thread(b->s, tid);
 	size_t i;
 
-	for (i = 0; i < b->nsuspended; i++)
-		if (b->suspended[i] == tid) {
-			if (t != NULL)
-				ResumeThread(t->handle);
-			b->suspended[i] = b->suspended[--b->nsuspended];
+	for (i = 0; i < b->nheld; i++)
+		if (b->held[i] == tid) {
+			if (t != NULL && ResumeThread(t->handle) == (DWORD)-1)
+				warn("ResumeThread(tid %lu)", tid);
+			b->held[i] = b->held[--b->nheld];
 			return;
 		}
 }
 
+static void
+release_all(struct bpset *b)
+{
+	while (b->nheld > 0)
+		release(b, b->held[b->nheld - 1]);
+}
+
 BOOL
-step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what)
+step_begin(struct bpset *b, DWORD tid)
 {
 	struct thread *t = session_thread(b->s, tid);
+	struct trap *tr;
 
-	if (t == NULL || b->nsteppers == sizeof(b->steppers) /
-	    sizeof(b->steppers[0]) || !bp_trap(b, t->handle, 1))
+	if (bp_stepping(b, tid))
+		return TRUE;	/* its instruction faulted on a second page */
+	if (t == NULL) {
+		warnx("step_begin: tid %lu is not a thread of pid %lu", tid,
+		    b->s->pid);
 		return FALSE;
-	b->steppers[b->nsteppers++] = (struct stepper_thread){ tid, why, what };
-	b->step_tid = tid;
+	}
+	if (!bp_trap(b, t->handle, 1))
+		return FALSE;
+	tr = trap_of(b, tid);
+	tr->stepping = 1;
+	b->nsteppers++;
 	if (b->nsteppers == 1 && !b->naive)
-		b->nsuspended = session_suspend(b->s, tid, &b->suspended);
+		hold_all(b, tid);
 	else
 		release(b, tid);	/* a latecomer: it steps too */
 	return TRUE;
 }
 
-BOOL
-step_end(struct bpset *b, DWORD tid)
+/*
+ * The last thread is past (or gone): every breakpoint taken out goes back
+ * in, every guard that fired is put back, and the others run again.
+ */
+static BOOL
+steps_done(struct bpset *b)
 {
-	struct stepper_thread done;
-	struct thread *t;
 	BOOL ok = TRUE;
 	size_t i;
-	int k;
 
-	if ((k = stepper_of(b, tid)) < 0)
-		return FALSE;
-	done = b->steppers[k];
-	b->steppers[k] = b->steppers[--b->nsteppers];
-	/* The trap has fired; do not let TF linger in the thread's flags. */
-	if ((t = session_thread(b->s, tid)) != NULL)
-		bp_trap(b, t->handle, 0);
-	if (b->nsteppers > 0) {
-		/* Others still on their way past: hold it with the rest. */
-		if (!b->naive && b->suspended != NULL && t != NULL &&
-		    SuspendThread(t->handle) != (DWORD)-1)
-			b->suspended[b->nsuspended++] = tid;
-		return TRUE;
-	}
-	/* The last one is past: every breakpoint goes back, all run again. */
 	for (i = 0; i < b->nsoft; i++)
 		if (!b->soft[i]->inserted)
 			ok &= soft_reinsert(b, b->soft[i]);
-	if (done.why == STEP_GUARD)
-		ok &= guard_arm(b, done.what);
-	session_resume(b->s, b->suspended, b->nsuspended);
-	b->suspended = NULL;
-	b->nsuspended = 0;
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++)
+		ok &= guard_arm(b, &b->guard->pages[i]);
+	release_all(b);
 	return ok;
+}
+
+int
+step_end(struct bpset *b, DWORD tid, DWORD *status)
+{
+	struct thread *t;
+
+	if (!bp_stepping(b, tid) || !bp_trapped(b, tid, status))
+		return 0;
+	if (b->nsteppers > 0) {
+		/* Others still on their way past: hold it with the rest. */
+		if (!b->naive && (t = session_thread(b->s, tid)) != NULL)
+			hold_thread(b, tid, t->handle);
+		return 1;
+	}
+	return steps_done(b) ? 1 : -1;
+}
+
+/*
+ * Keep the breakpoints whole through the target's own events: a thread
+ * that starts while others step is held with the rest; a thread that
+ * ends while we hold it is let go of; a stepping thread that ends (its
+ * instruction was its last) is done stepping; a module that goes takes
+ * its breakpoints with it.  FALSE if the breakpoints could not be put
+ * back (after printing why).
+ */
+static BOOL
+track_events(struct bpset *b)
+{
+	const DEBUG_EVENT *ev = &b->s->ev;
+	struct trap *tr;
+	int stepping;
+	size_t i, n;
+
+	switch (ev->dwDebugEventCode) {
+	case UNLOAD_DLL_DEBUG_EVENT:
+		if ((n = soft_unloaded(b, (addr_t)(uintptr_t)
+		    ev->u.UnloadDll.lpBaseOfDll)) > 0)
+			printf("the module at 0x%llx was unloaded, and its %u "
+			    "breakpoint%s with it\n", (unsigned long long)(uintptr_t)
+			    ev->u.UnloadDll.lpBaseOfDll, (unsigned)n,
+			    n == 1 ? "" : "s");
+		break;
+	case CREATE_THREAD_DEBUG_EVENT:
+		if (b->nsteppers > 0 && !b->naive)
+			hold_thread(b, ev->dwThreadId, ev->u.CreateThread.hThread);
+		break;
+	case EXIT_THREAD_DEBUG_EVENT:
+		for (i = 0; i < b->nheld; i++)
+			if (b->held[i] == ev->dwThreadId)
+				b->held[i] = b->held[--b->nheld];
+		if ((tr = trap_of(b, ev->dwThreadId)) != NULL) {
+			stepping = tr->stepping;
+			trap_forget(b, tr);
+			if (stepping && b->nsteppers == 0)
+				return steps_done(b);
+		}
+		break;
+	}
+	return TRUE;
 }
 
 /* How long a single-step may take before bp_wait() lets the others go. */
@@ -526,41 +870,46 @@ bp_wait(struct bpset *b, DWORD timeout)
 			used = GetTickCount() - t0;
 			left = used < timeout ? timeout - used : 0;
 		}
-		if (b->nsuspended == 0 || left < STEP_WAIT)
-			return session_wait(b->s, left);
-		if ((rc = session_wait(b->s, STEP_WAIT)) != 0 ||
-		    session_interrupted())
-			return rc;
-		session_resume(b->s, b->suspended, b->nsuspended);
-		b->suspended = NULL;
-		b->nsuspended = 0;
-		b->unblocked++;
+		if (b->nheld == 0 || left < STEP_WAIT)
+			rc = session_wait(b->s, left);
+		else if ((rc = session_wait(b->s, STEP_WAIT)) == 0 &&
+		    !session_interrupted()) {
+			release_all(b);
+			b->unblocked++;
+			continue;
+		}
+		if (rc > 0 && !track_events(b))
+			return -1;
+		return rc;
 	}
 }
 
 /*
  * Answer an event that a breakpoint we already removed may still cause:
  * a thread that hit our INT3 (or guard page, or debug register) just
- * before cleanup is already waiting on us.  Returns the status to
- * continue it with.
+ * before cleanup is already waiting on us, and so may be the single-step
+ * of a thread we set TF on.  Returns the status to continue it with.
  */
 static DWORD
 late_status(struct bpset *b)
 {
 	const EXCEPTION_RECORD *er = session_exception(b->s);
 	const struct cpu *cpu = b->s->cpu;
-	addr_t at;
-	struct thread *t;
+	DWORD tid = b->s->ev.dwThreadId, status;
+	struct thread *t = session_thread(b->s, tid);
 	union context c;
+	uint32_t dr6;
+	addr_t at;
+	int i, ours = 0;
 
 	if (er == NULL)
 		return session_default_status(b->s);
 	at = (addr_t)(uintptr_t)er->ExceptionAddress;
-	t = session_thread(b->s, b->s->ev.dwThreadId);
 	if (is_breakpoint_code(er->ExceptionCode) && soft_at(b, at) != NULL &&
-	    t != NULL && cpu->get(t->handle, &c, REG_GENERAL)) {
+	    !soft_at(b, at)->gone && t != NULL &&
+	    cpu->get(t->handle, &c, REG_CONTROL)) {
 		reg_set(cpu->ip, &c, at);	/* run the restored instruction */
-		cpu->set(t->handle, &c, REG_GENERAL);
+		cpu->set(t->handle, &c, REG_CONTROL);
 		b->late++;
 		return DBG_CONTINUE;
 	}
@@ -570,36 +919,65 @@ late_status(struct bpset *b)
 			b->late++;
 		return DBG_CONTINUE;	/* protection restored: retry */
 	}
-	if (is_single_step_code(er->ExceptionCode) && t != NULL &&
-	    cpu->get(t->handle, &c, REG_DEBUG) &&
-	    (b->s->ev.dwThreadId == b->step_tid ||
-	    stepper_of(b, b->s->ev.dwThreadId) >= 0 ||
-	    (reg_get(cpu->dr6, &c) & 0xfu) != 0)) {
-		if (reg_get(cpu->dr6, &c) & 0xfu)
-			b->late++;
-		reg_set(cpu->dr6, &c, 0);
-		cpu->set(t->handle, &c, REG_DEBUG);
-		return DBG_CONTINUE;
-	}
-	return session_default_status(b->s);
+	if (!is_single_step_code(er->ExceptionCode))
+		return session_default_status(b->s);
+	/* The step of a thread we set TF on is ours (and may be its too). */
+	if (bp_trapped(b, tid, &status))
+		return status;
+	/* One of our debug-register slots fired just before it went. */
+	if (t == NULL || !cpu->get(t->handle, &c, REG_DEBUG))
+		return session_default_status(b->s);
+	dr6 = (uint32_t)reg_get(cpu->dr6, &c);
+	for (i = 0; i < DR_SLOTS; i++)
+		if (b->hw[i].used && (dr6 & DR6_B(i))) {
+			dr6 &= ~DR6_B(i);
+			ours = 1;
+		}
+	if (!ours)
+		return session_default_status(b->s);
+	b->late++;
+	reg_set(cpu->dr6, &c, dr6);
+	cpu->set(t->handle, &c, REG_DEBUG);
+	/* Another slot, the target's own, may have fired with ours. */
+	return hw_foreign(b, &c) ? DBG_EXCEPTION_NOT_HANDLED : DBG_CONTINUE;
 }
+
+/*
+ * How long cleanup waits for a debug event already on its way, and how
+ * long it goes on answering events at most: a target that starts threads
+ * without end never falls quiet, and the events our breakpoints caused
+ * come first, as the system queues each process's events in order.
+ */
+#define EVENT_WAIT	50	/* ms */
+#define DRAIN_LIMIT	1000	/* ms */
 
 BOOL
 bp_cleanup(struct bpset *b)
 {
 	struct session *s = b->s;
-	struct thread *t;
-	DWORD *held = NULL;
+	DWORD *held = NULL, t0;
 	size_t i, nheld = 0;
 	BOOL ok = TRUE, any_hw = FALSE;
 
 	if (s->exited || s->process == NULL)
 		goto done;
-	/* Between events the target runs: hold it still while we work. */
-	if (!s->pending)
+	/*
+	 * Between events the target runs.  Touch its threads while it is
+	 * stopped at a debug event if at all possible: a thread stopped any
+	 * other way in the middle of its own debug trap can wedge under
+	 * Wine 8.  An event on its way (a hit, a step) comes within moments.
+	 * A target that sends none is not hitting anything, and is suspended
+	 * thread by thread.  (Not with DebugBreakProcess: under Wine 8 the
+	 * target's own threads start the thread it injects, and one of them
+	 * that is waiting at a debug event meanwhile does not survive it.)
+	 */
+	if (!s->pending && session_poll(s, EVENT_WAIT) <= 0)
 		nheld = session_suspend(s, 0, &held);
+	if (s->exited)
+		goto done;
 	for (i = 0; i < b->nsoft; i++)
-		ok &= soft_remove(b, b->soft[i]);
+		if (!b->soft[i]->gone)
+			ok &= soft_remove(b, b->soft[i]);
 	for (i = 0; i < DR_SLOTS; i++)
 		any_hw |= b->hw[i].used;
 	for (i = 0; any_hw && i < s->nthreads; i++)
@@ -607,30 +985,40 @@ bp_cleanup(struct bpset *b)
 	if (b->guard != NULL)
 		for (i = 0; i < b->guard->npages; i++)
 			ok &= guard_disarm(b, &b->guard->pages[i]);
-	if (b->nsteppers > 0) {
-		for (i = 0; i < b->nsteppers; i++)
-			if ((t = session_thread(s, b->steppers[i].tid)) != NULL)
-				ok &= bp_trap(b, t->handle, 0);
-		b->step_tid = b->steppers[0].tid;
-		session_resume(s, b->suspended, b->nsuspended);
-		b->suspended = NULL;
-		b->nsuspended = 0;
+	/*
+	 * Our TF off every thread whose step has not come.  The trap stays
+	 * known: a step already on its way is still ours when it arrives.
+	 */
+	for (i = b->ntraps; i-- > 0; ) {
+		struct thread *t = session_thread(s, b->traps[i].tid);
+		BOOL h;
+
+		if (t == NULL) {
+			trap_forget(b, &b->traps[i]);
+			continue;
+		}
+		h = hold(b, t->handle);
+		ok &= trap_clear(b, t->handle, &b->traps[i]);
+		unhold(t->handle, h);
 	}
+	release_all(b);
 	if (held != NULL)
 		session_resume(s, held, nheld);
 
 	/* Events already under way are ours to answer, as if still set. */
-	for (;;) {
+	for (t0 = GetTickCount();;) {
 		if (s->pending && !session_continue(s, late_status(b))) {
 			ok = FALSE;
 			break;
 		}
-		if (session_poll(s, 50) <= 0 || s->exited)
+		if (GetTickCount() - t0 > DRAIN_LIMIT ||
+		    session_poll(s, EVENT_WAIT) <= 0 || s->exited)
 			break;
 	}
 done:
 	for (i = 0; i < DR_SLOTS; i++)
 		b->hw[i].used = 0;
+	b->ntraps = b->nsteppers = 0;
 	return ok;
 }
 
@@ -646,6 +1034,7 @@ bp_reset(struct bpset *b)
 	if (b->guard != NULL)
 		free(b->guard->pages);
 	free(b->guard);
-	free(b->suspended);
+	free(b->traps);
+	free(b->held);
 	bp_init(b, s);
 }

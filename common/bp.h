@@ -20,6 +20,8 @@ struct softbp {
 	unsigned char saved;	/* the original byte */
 	int inserted;		/* 0xCC is in the target now */
 	int oneshot;		/* remove after the first hit */
+	int gone;		/* its module was unloaded: never written again */
+	addr_t image;		/* the base of the module (allocation) it is in */
 	unsigned long hits;
 };
 
@@ -36,8 +38,8 @@ struct hwbp {
 /* A page that carries PAGE_GUARD for a guard breakpoint. */
 struct guardpage {
 	addr_t base;
-	DWORD protect;		/* its protection before we added the guard */
-	int armed;		/* PAGE_GUARD is on it now */
+	DWORD protect;		/* its own protection, without our guard */
+	int armed;		/* we put PAGE_GUARD on it, and it has not fired */
 };
 
 /* A guard-page (memory) breakpoint on [addr, addr+size). */
@@ -49,15 +51,22 @@ struct guardbp {
 	unsigned long hits, false_hits;
 };
 
-/* Why a thread is single-stepping with a breakpoint taken out. */
-enum step_why { STEP_NONE, STEP_SOFT, STEP_GUARD };
-
-/* A thread stepping over a breakpoint taken out of its way. */
-struct stepper_thread {
+/*
+ * A thread we set the trap flag on, until its single-step comes.  What
+ * the one instruction does with the flags matters: a pushf run with TF
+ * set copies our TF onto the stack, and a popf may load the target's own
+ * TF, which the trap reporting our step then clears.
+ */
+struct trap {
 	DWORD tid;
-	enum step_why why;
-	void *what;		/* the softbp or guardpage to put back */
+	int op;			/* FLAGS_PUSHF, FLAGS_POPF, or 0 for another */
+	int own;		/* TF was set already: the target's own trap */
+	int loads_tf;		/* a popf that loads TF: the target sets its own */
+	int stepping;		/* stepping past a breakpoint (step_begin) */
 };
+
+#define FLAGS_PUSHF	1
+#define FLAGS_POPF	2
 
 /*
  * Every breakpoint a tool has set in one target, so that one call can
@@ -69,16 +78,20 @@ struct bpset {
 	size_t nsoft;
 	struct hwbp hw[DR_SLOTS];
 	struct guardbp *guard;		/* at most one range */
+	struct trap *traps;		/* threads we set TF on (bp_trap) */
+	size_t ntraps, captraps;
+	int trap_fixed;			/* what bp_trapped() last put right:
+					   FLAGS_PUSHF, FLAGS_POPF or 0 */
 	/*
-	 * The threads stepping over breakpoints taken out of their way: one,
-	 * or more when others reached a breakpoint at the same moment.  The
-	 * rest are held meanwhile; the last step done puts everything back.
+	 * Of those, the threads stepping past breakpoints taken out of their
+	 * way: one, or more when others reached a breakpoint at the same
+	 * moment.  The rest of the target is held meanwhile, threads that
+	 * start meanwhile included; the last step done puts every breakpoint
+	 * back and lets them go.
 	 */
-	struct stepper_thread steppers[64];
 	size_t nsteppers;
-	DWORD step_tid;			/* the last thread that stepped */
-	DWORD *suspended;		/* the other threads, held meanwhile */
-	size_t nsuspended;
+	DWORD *held;			/* the threads held meanwhile */
+	size_t nheld, capheld;
 	/*
 	 * Naive re-arming, to show what goes wrong: the other threads are
 	 * not held while a thread steps past a breakpoint, so they can run
@@ -118,6 +131,13 @@ struct softbp *soft_at(struct bpset *b, addr_t a);
 BOOL soft_remove(struct bpset *b, struct softbp *bp);
 
 /*
+ * The module (allocation) at base was unloaded (UNLOAD_DLL_DEBUG_EVENT):
+ * its breakpoints went with its code, and must never be written again,
+ * as another module may be loaded there.  Returns how many it had.
+ */
+size_t soft_unloaded(struct bpset *b, addr_t base);
+
+/*
  * Read n bytes of code at a as they would be without our INT3s: what the
  * target's code really is.  FALSE when unreadable.
  */
@@ -130,17 +150,33 @@ BOOL bp_read(struct bpset *b, addr_t a, void *buf, size_t n);
  */
 BOOL hw_apply(struct bpset *b, HANDLE thread);
 
+/*
+ * The debug-register slots that no thread of the target uses itself (a
+ * program may set its own, lesson 5), into *free as a mask of bit i for
+ * slot i.  Our own slots in use count as free.  FALSE (after printing
+ * why) if a thread's registers cannot be read.
+ */
+BOOL hw_free_slots(struct bpset *b, unsigned *free);
+
 /* Take the slots in use out of one thread again, and clear its DR6. */
 BOOL hw_unapply(struct bpset *b, HANDLE thread);
 
 /*
  * A single-step exception arrived on tid: which of our slots fired, as a
  * mask of DR6_B() bits, or 0 if none did (a trap-flag step).  For ours,
- * clear DR6 (the CPU never does), and after an execute breakpoint set RF,
- * so the instruction runs once without firing again.  *c receives the
- * thread's registers as of the hit.
+ * clear their bits in DR6 (the CPU never does), and after an execute
+ * breakpoint set RF, so the instruction runs once without firing again.
+ * *c receives the thread's registers as of the hit, with DR6 as left:
+ * bits still set there are the target's own slots firing too.
  */
 uint32_t hw_hit(struct bpset *b, DWORD tid, union context *c);
+
+/*
+ * Whether, by DR6 and DR7 in c (read with REG_DEBUG), a debug register
+ * of the target's own fired: one enabled in DR7 that is not ours.  Its
+ * single-step exception is then the target's, to pass on to it.
+ */
+BOOL hw_foreign(const struct bpset *b, const union context *c);
 
 /*
  * Put PAGE_GUARD on every page of [a, a+size), recording each page's
@@ -163,52 +199,86 @@ struct guardpage *guard_page_at(struct bpset *b, addr_t a);
  */
 struct guardpage *guard_hit(struct bpset *b, const EXCEPTION_RECORD *er);
 
-/* Add PAGE_GUARD to one of our pages again (it is gone after a hit). */
+/*
+ * Add PAGE_GUARD to one of our pages again (it is gone after a hit), to
+ * the page's protection as it is now: the target may have changed it.
+ */
 BOOL guard_arm(struct bpset *b, struct guardpage *pg);
 
 /*
- * Set (on) or clear TF, the trap flag, in a thread's EFLAGS, holding the
- * thread still meanwhile unless it reports the pending event.  FALSE
- * (after printing why) on failure.
+ * Set (on) TF, the trap flag, in a thread's EFLAGS for one instruction,
+ * and remember what that instruction does with the flags (see struct
+ * trap), until bp_trapped().  Only the control registers are written.
+ * A thread that has TF set already, by the target itself, keeps it: its
+ * trap will be the target's as well as ours.  With on 0, clear the TF we
+ * set (not the target's own) and forget it.  The thread is held still
+ * meanwhile unless it reports the pending event.  FALSE (after printing
+ * why) on failure.
  */
 BOOL bp_trap(struct bpset *b, HANDLE thread, int on);
 
 /*
- * Let thread tid run one instruction with a breakpoint out of its way:
- * set TF on it and suspend every other thread, so none can pass the spot
- * unseen meanwhile.  why and what say what to put back afterwards.  A
- * thread that reached a breakpoint at the same moment as one already
- * stepping (its event came late) joins in: it is let go to step too.
+ * A single-step exception arrived on tid.  If it is the trap bp_trap()
+ * set, put right what the instruction did with TF: a pushf copied ours
+ * onto the stack (taken out there), a popf loaded the target's own (put
+ * back, since the trap that reports our step clears it).  Returns FALSE
+ * if we set no trap on tid.  Otherwise *status says how to continue the
+ * event: DBG_CONTINUE, or DBG_EXCEPTION_NOT_HANDLED when the trap is the
+ * target's own too (it had set TF, or a debug register of its own fired
+ * on the same instruction), so that its handlers see it.
  */
-BOOL step_begin(struct bpset *b, DWORD tid, enum step_why why, void *what);
+BOOL bp_trapped(struct bpset *b, DWORD tid, DWORD *status);
+
+/* Whether tid is stepping past a breakpoint now (step_begin()). */
+BOOL bp_stepping(const struct bpset *b, DWORD tid);
 
 /*
- * The single-step from step_begin() arrived on tid.  When it is the last
- * thread stepping, put the breakpoints back (unless one-shot) and resume
- * the other threads.  FALSE if tid is not stepping for us (the step
- * belongs to someone else).
+ * Let thread tid run one instruction with the breakpoint it stands on out
+ * of its way: set TF on it (bp_trap()) and hold every other thread, so
+ * none can pass the spot unseen meanwhile.  A thread that reached a
+ * breakpoint at the same moment as one already stepping (its event came
+ * late) joins in: it is let go to step too.  A thread already stepping
+ * (an access that straddles two guarded pages faults on each) goes on
+ * with the step it has.  FALSE (after printing why) on failure.
  */
-BOOL step_end(struct bpset *b, DWORD tid);
+BOOL step_begin(struct bpset *b, DWORD tid);
 
 /*
- * session_wait() for a target with breakpoints set.  While a thread steps
- * past one with the others held, its step should come within moments; if
- * it does not, the target itself may hold that thread (a thread of its
- * own suspended it, then was held by us).  So after 200 ms without it,
- * let the held threads go, and count that in b->unblocked: they may
- * pass the breakpoint unseen meanwhile, but the target can free the
- * stepping thread.
+ * A single-step arrived on tid.  If it is the step of a thread that
+ * step_begin() let go, and the last one, put every breakpoint taken out
+ * back in (unless one-shot) and let the held threads go.  Returns 0 if
+ * tid is not stepping for us (the step is someone else's), 1 if it was,
+ * with *status as bp_trapped() gives it, and -1 if a breakpoint could not
+ * be put back (after printing why).
+ */
+int step_end(struct bpset *b, DWORD tid, DWORD *status);
+
+/*
+ * session_wait() for a target with breakpoints set, which also keeps the
+ * steps past them whole: a thread that starts while others step is held
+ * with the rest, and a thread that ends in the middle of its step (its
+ * instruction was the one that ends it) counts as done.  While a thread
+ * steps with the others held, its step should come within moments; if it
+ * does not, the target itself may hold that thread (a thread of its own
+ * suspended it, then was held by us).  So after 200 ms without it, let
+ * the held threads go, and count that in b->unblocked: they may pass the
+ * breakpoint unseen meanwhile, but the target can free the stepping
+ * thread.  Returns as session_wait() does; -1 also when a breakpoint
+ * could not be put back (after printing why).
  */
 int bp_wait(struct bpset *b, DWORD timeout);
 
 /*
  * Remove everything: every INT3 byte restored, our DR7 slots cleared on
- * every thread, every page's protection restored, TF cleared on a
- * stepping thread and held threads resumed.  Then take in the events
- * already on their way (a breakpoint another thread hit a moment ago)
- * and answer them as ours, so that nothing reaches the target after we
- * detach.  Safe to call twice and after the target exited.  FALSE (after
- * printing why) if something could not be restored.
+ * every thread, every page's protection restored, the TF we set cleared
+ * and held threads resumed.  The threads are touched while the target
+ * is stopped at a debug event: if none is pending, one on its way is
+ * waited for a moment; a target that sends none is suspended thread by
+ * thread meanwhile.  Then take in the events already on their way (a
+ * breakpoint another thread hit a moment ago) and answer them as ours,
+ * so that nothing reaches the target after we detach.  Safe to call twice
+ * and after the target exited.  FALSE (after printing why) if something
+ * could not be restored.
  */
 BOOL bp_cleanup(struct bpset *b);
 

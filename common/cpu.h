@@ -12,13 +12,16 @@ typedef uint64_t addr_t;
 /*
  * Register groups, for choosing what to read, write or print.  Each maps
  * to ContextFlags bits: REG_GENERAL to CONTEXT_CONTROL | CONTEXT_INTEGER,
- * REG_SEGMENT to CONTEXT_SEGMENTS, REG_DEBUG to CONTEXT_DEBUG_REGISTERS.
- * Ask only for what you need: under Wine on Linux the debug registers are
- * reached through ptrace, which is slow.
+ * REG_CONTROL to CONTEXT_CONTROL alone, REG_SEGMENT to CONTEXT_SEGMENTS,
+ * REG_DEBUG to CONTEXT_DEBUG_REGISTERS.  Ask only for what you need, and
+ * write back only what you mean to change: setting the trap flag takes
+ * REG_CONTROL (IP, SP, flags), and a context written with REG_DEBUG too
+ * would put back debug registers as they were when it was read.
  */
 #define REG_GENERAL	0x1	/* integer registers, IP, SP, flags */
 #define REG_SEGMENT	0x2	/* cs ss ds es fs gs */
 #define REG_DEBUG	0x4	/* dr0-dr3, dr6, dr7 */
+#define REG_CONTROL	0x8	/* IP, SP, flags (and ebp on x86) only */
 #define REG_ALL		(REG_GENERAL | REG_SEGMENT | REG_DEBUG)
 
 /* One register: where it lives in the CPU's CONTEXT, and how wide it is. */

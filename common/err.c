@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <io.h>
 
 #include "err.h"
 #include "out.h"
@@ -40,19 +41,45 @@ getprogname(void)
 char *
 strwinerror(DWORD e, char *buf, size_t n)
 {
-	DWORD len;
+	WCHAR w[512];
+	size_t len;
 
-	len = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, buf, (DWORD)n, NULL);
-	if (len == 0) {
+	/* Wide, then UTF-8, as all text the tools print. */
+	if (FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
+	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, w, 512, NULL) == 0 ||
+	    WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)n, NULL, NULL) == 0) {
 		snprintf(buf, n, "Unknown error");
 		return buf;
 	}
+	len = strlen(buf);
 	/* FormatMessage ends its text with "\r\n"; drop it. */
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 	    buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	return buf;
+}
+
+void
+put_utf8(const char *s, FILE *fp)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(_fileno(fp));
+	const char *p;
+	WCHAR *w;
+	DWORD mode, done;
+	int n;
+
+	for (p = s; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p == '\0' || !GetConsoleMode(h, &mode) ||
+	    (n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0)) <= 0 ||
+	    (w = malloc((size_t)n * sizeof(*w))) == NULL) {
+		fputs(s, fp);	/* ASCII, a file or a pipe: bytes as they are */
+		return;
+	}
+	MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+	fflush(fp);
+	WriteConsoleW(h, w, (DWORD)n - 1, &done, NULL);
+	free(w);
 }
 
 /*
@@ -77,7 +104,7 @@ vwarnc(DWORD code, int with_code, const char *fmt, va_list ap)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	line[n] = '\0';
-	fputs(line, stderr);
+	put_utf8(line, stderr);
 	fflush(stderr);
 }
 

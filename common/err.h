@@ -3,6 +3,7 @@
 #define DBGKIT_ERR_H
 
 #include <windows.h>
+#include <stdio.h>
 
 /*
  * Exit statuses shared by every tool: 0 success, 1 a failure at run time,
@@ -30,6 +31,14 @@ void err(int eval, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 void errx(int eval, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
+
+/*
+ * Write UTF-8 text s to fp: as it is to a file or a pipe, and through
+ * WriteConsoleW to a console, whose code page may not hold it (a name
+ * such as "прогон.exe"; Wine's console decodes bytes in the ANSI code
+ * page).  Flushes fp first, so that the text comes where it belongs.
+ */
+void put_utf8(const char *s, FILE *fp);
 
 /*
  * Write Windows' text for error code e (FormatMessage, no trailing newline

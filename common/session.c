@@ -85,6 +85,19 @@ session_thread(struct session *s, DWORD tid)
 	return NULL;
 }
 
+int
+session_unannounced(struct session *s, DWORD **tids)
+{
+	int i, n, k = 0;
+
+	if ((n = thread_ids(s->pid, tids)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (session_thread(s, (*tids)[i]) == NULL)
+			(*tids)[k++] = (*tids)[i];
+	return k;
+}
+
 static void
 add_thread(struct session *s, DWORD tid, HANDLE h, addr_t start)
 {
@@ -120,15 +133,19 @@ on_ctrl(DWORD type)
 {
 	if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT)
 		return FALSE;
-	/* Do not die: the event loop sees the flag, cleans up and detaches. */
-	InterlockedExchange(&interrupted, 1);
+	/*
+	 * Do not die: the event loop sees the count, cleans up and detaches.
+	 * A wait that outlives the first (a thread that does not answer)
+	 * gives up at the next.
+	 */
+	InterlockedIncrement(&interrupted);
 	return TRUE;
 }
 
 int
 session_interrupted(void)
 {
-	return interrupted != 0;
+	return (int)interrupted;
 }
 
 BOOL
@@ -170,16 +187,16 @@ is_breakin(struct session *s)
 static void
 event_image(struct session *s, HANDLE file, void *name_ptr, int wide)
 {
-	char path[MAX_PATH + 8], *base, *p;
+	WCHAR path[MAX_PATH + 8], *base, *p;
 	addr_t name;
 
 	s->image[0] = '\0';
-	if (file != NULL && GetFinalPathNameByHandleA(file, path,
-	    sizeof(path), 0) - 1 < sizeof(path) - 1) {
-		for (base = p = path; *p != '\0'; p++)
-			if (*p == '\\' || *p == '/')
+	if (file != NULL && GetFinalPathNameByHandleW(file, path,
+	    MAX_PATH + 8, 0) - 1 < MAX_PATH + 7) {
+		for (base = p = path; *p != L'\0'; p++)
+			if (*p == L'\\' || *p == L'/')
 				base = p + 1;
-		snprintf(s->image, sizeof(s->image), "%s", base);
+		utf8_of(base, s->image, sizeof(s->image));
 		return;
 	}
 	if (name_ptr != NULL && s->cpu != NULL &&
@@ -226,17 +243,26 @@ fail:
 static BOOL
 launch(struct session *s, char **argv)
 {
-	STARTUPINFOA si = { .cb = sizeof(si) };
+	STARTUPINFOW si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi;
-	char cmd[32768];
+	static char *uargv[4096];
+	static char cmd[32768];
+	static WCHAR wcmd[32768];
+	size_t i;
 
-	if (join_command(argv, cmd, sizeof(cmd)) >= sizeof(cmd)) {
-		warnx("%s: command line too long", argv[0]);
+	/* The program and its arguments as typed, not as ANSI left them. */
+	for (i = 0; argv[i] != NULL && i < sizeof(uargv) / sizeof(uargv[0]) - 1; i++)
+		uargv[i] = (char *)arg_utf8(argv[i]);
+	uargv[i] = NULL;
+	if (argv[i] != NULL || join_command(uargv, cmd, sizeof(cmd)) >=
+	    sizeof(cmd) || MultiByteToWideChar(CP_UTF8, 0, cmd, -1, wcmd,
+	    sizeof(wcmd) / sizeof(wcmd[0])) == 0) {
+		warnx("%s: command line too long", uargv[0]);
 		return FALSE;
 	}
-	if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
+	if (!CreateProcessW(NULL, wcmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS,
 	    NULL, NULL, &si, &pi)) {
-		warn("CreateProcess(%s)", argv[0]);
+		warn("CreateProcess(%s)", uargv[0]);
 		return FALSE;
 	}
 	CloseHandle(pi.hThread);
@@ -247,9 +273,9 @@ launch(struct session *s, char **argv)
 	if ((s->cpu = cpu_of_process(s->process)) == NULL) {
 		if (GetLastError() == ERROR_NOT_SUPPORTED)
 			warnx("%s is a 64-bit program; use the x64 build of %s",
-			    argv[0], getprogname());
+			    uargv[0], getprogname());
 		else
-			warn("IsWow64Process(%s)", argv[0]);
+			warn("IsWow64Process(%s)", uargv[0]);
 		TerminateProcess(s->process, 1);	/* ours, never started */
 		CloseHandle(s->process);
 		s->process = NULL;
@@ -465,6 +491,103 @@ session_wait_start(struct session *s, DWORD timeout)
 		}
 	}
 	return TRUE;
+}
+
+/*
+ * The helper that reads other threads' registers for
+ * session_get_context(), and its mailbox.  A helper that does not come
+ * back in time is left where it is, with its mailbox, and another takes
+ * its place.
+ */
+struct ctx_call {
+	HANDLE go, done;
+	const struct cpu *cpu;
+	HANDLE thread;
+	union context c;
+	unsigned groups;
+	BOOL ok;
+	DWORD error;
+};
+
+static struct ctx_call *helper;
+static DWORD ctx_limit = CONTEXT_LIMIT;	/* shorter once one failed */
+
+static DWORD WINAPI __attribute__((noreturn))
+ctx_helper(void *arg)
+{
+	struct ctx_call *k = arg;
+
+	for (;;) {
+		WaitForSingleObject(k->go, INFINITE);
+		k->ok = k->cpu->get(k->thread, &k->c, k->groups);
+		k->error = GetLastError();
+		SetEvent(k->done);
+	}
+}
+
+static struct ctx_call *
+ctx_helper_start(void)
+{
+	struct ctx_call *k;
+	HANDLE h;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		errx(EXIT_RUNTIME, "out of memory");
+	k->go = CreateEventA(NULL, FALSE, FALSE, NULL);
+	k->done = CreateEventA(NULL, FALSE, FALSE, NULL);
+	if (k->go == NULL || k->done == NULL ||
+	    (h = CreateThread(NULL, 0, ctx_helper, k, 0, NULL)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	CloseHandle(h);
+	return k;
+}
+
+BOOL
+session_get_context(struct session *s, HANDLE thread, union context *c,
+    unsigned groups)
+{
+	DWORD waited = 0, r;
+	int presses = session_interrupted();
+
+	if (s->pending && GetThreadId(thread) == s->ev.dwThreadId)
+		return s->cpu->get(thread, c, groups);
+	if (helper == NULL && (helper = ctx_helper_start()) == NULL)
+		return FALSE;
+	helper->cpu = s->cpu;
+	helper->thread = thread;
+	helper->groups = groups;
+	SetEvent(helper->go);
+	for (;;) {
+		if ((r = WaitForSingleObject(helper->done, 100)) == WAIT_OBJECT_0)
+			break;
+		waited += 100;
+		if (r != WAIT_TIMEOUT || waited >= ctx_limit ||
+		    session_interrupted() != presses) {
+			helper = NULL;		/* stuck: the next call starts another */
+			if (session_interrupted() == presses)
+				ctx_limit = CONTEXT_LIMIT_AGAIN;
+			SetLastError(session_interrupted() != presses ?
+			    ERROR_CANCELLED : ERROR_TIMEOUT);
+			return FALSE;
+		}
+	}
+	memcpy(c, &helper->c, sizeof(*c));
+	SetLastError(helper->error);
+	return helper->ok;
+}
+
+void
+session_context_failed(DWORD tid, const char *what)
+{
+	if (GetLastError() == ERROR_TIMEOUT)
+		warnx("GetThreadContext(tid %lu): no answer: the thread is "
+		    "wedged (under Wine 8, stopped inside its own debug trap; "
+		    "see the README)%s%s", tid, what ? "; " : "", what ? what : "");
+	else
+		warn("GetThreadContext(tid %lu)%s%s", tid, what ? ": " : "",
+		    what ? what : "");
 }
 
 BOOL

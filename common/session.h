@@ -34,7 +34,7 @@ struct session {
 	unsigned long break_born;	/* ... when session_break() asked */
 	int exited;		/* EXIT_PROCESS_DEBUG_EVENT arrived */
 	DWORD exit_code;
-	char image[MAX_PATH];	/* CREATE_PROCESS, LOAD_DLL: the file's name */
+	char image[4 * MAX_PATH]; /* CREATE_PROCESS, LOAD_DLL: the file's name, UTF-8 */
 	struct thread *threads;	/* live threads, in creation order */
 	size_t nthreads, capthreads;
 };
@@ -88,6 +88,37 @@ DWORD session_default_status(const struct session *s);
 BOOL session_wait_start(struct session *s, DWORD timeout);
 
 /*
+ * How long a thread that is not the event's may take to hand over its
+ * registers.  Under Wine 8 a thread stopped inside its own debug trap at
+ * the wrong moment wedges, and GetThreadContext on it never returns (see
+ * "Known limits under Wine" in the README).  Otherwise it takes
+ * microseconds, or seconds on a machine loaded far beyond its cores.
+ */
+#define CONTEXT_LIMIT	15000	/* ms */
+#define CONTEXT_LIMIT_AGAIN 1000	/* ms, once one thread has not answered */
+
+/*
+ * Read the register groups (REG_*) of a thread of the target into *c,
+ * like cpu->get.  The thread of the pending event is stopped in it and
+ * answers at once.  Any other is asked from a helper thread, and given
+ * up after CONTEXT_LIMIT ms (CONTEXT_LIMIT_AGAIN once a thread of the
+ * target has failed to answer: threads wedge together, as when several
+ * hit a debug register at once), or at a Ctrl-C pressed meanwhile: then
+ * FALSE with ERROR_TIMEOUT (or ERROR_CANCELLED) as the last error.
+ * FALSE on failure, printing nothing: the caller names the thread.
+ */
+BOOL session_get_context(struct session *s, HANDLE thread, union context *c,
+    unsigned groups);
+
+/*
+ * Say, in one line, why session_get_context() failed on thread tid:
+ * Windows' error, or for a thread that did not answer in time, that it
+ * is wedged and left as it is.  what, if not NULL, is added: what the
+ * failure means for the caller ("skipped").
+ */
+void session_context_failed(DWORD tid, const char *what);
+
+/*
  * Stop debugging: continue any pending event with its default status,
  * then DebugActiveProcessStop, and release the session.  The target keeps
  * running.  Safe after the target exited.  FALSE (after printing why) on
@@ -95,7 +126,10 @@ BOOL session_wait_start(struct session *s, DWORD timeout);
  */
 BOOL session_detach(struct session *s);
 
-/* True once Ctrl-C or Ctrl-Break was pressed (session_open catches them). */
+/*
+ * How many times Ctrl-C or Ctrl-Break was pressed (session_open catches
+ * them): true once one was.
+ */
 int session_interrupted(void);
 
 /*
@@ -123,6 +157,16 @@ void session_resume(struct session *s, DWORD *ids, size_t n);
 
 /* The thread table entry for tid, or NULL. */
 struct thread *session_thread(struct session *s, DWORD tid);
+
+/*
+ * The threads of the target that a Toolhelp snapshot lists but no debug
+ * event has announced: so new that their CREATE_THREAD event is still on
+ * its way.  They are not stopped with the rest of the target, so a
+ * debugger may name them but not touch them.  Stores a malloc'd array in
+ * *tids (the caller frees it) and returns the count; -1 (after printing
+ * why) on failure.
+ */
+int session_unannounced(struct session *s, DWORD **tids);
 
 /* "CREATE_PROCESS_DEBUG_EVENT" for 3, and so on; "?" if unknown. */
 const char *debug_event_name(DWORD code);

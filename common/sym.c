@@ -6,21 +6,43 @@
 #include "err.h"
 #include "mem.h"
 #include "sym.h"
+#include "target.h"
 
+#include <ctype.h>
 #include <psapi.h>
+
+/* 32 for a PE32 image at base, 64 for PE32+, 0 if its header says neither. */
+static unsigned
+image_bits(HANDLE process, addr_t base)
+{
+	IMAGE_DOS_HEADER dos;
+	WORD magic;
+
+	if (!mem_read(process, base, &dos, sizeof(dos)) ||
+	    dos.e_magic != IMAGE_DOS_SIGNATURE ||
+	    !mem_read(process, base + (uint32_t)dos.e_lfanew + 4 +
+	    sizeof(IMAGE_FILE_HEADER), &magic, sizeof(magic)))
+		return 0;
+	return magic == IMAGE_NT_OPTIONAL_HDR32_MAGIC ? 32 :
+	    magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC ? 64 : 0;
+}
 
 BOOL
 modules_load(HANDLE process, struct modules *m)
 {
 	HMODULE *hv = NULL, *nh;
 	MODULEINFO mi;
+	WCHAR w[MAX_PATH];
 	DWORD need = 0, have = 0;
+	BOOL wow64;
 	size_t i;
 	int tries;
 
 	m->process = process;
 	m->v = NULL;
 	m->n = 0;
+	m->bits = IsWow64Process(process, &wow64) && wow64 ? 32 :
+	    8 * sizeof(void *);
 	/*
 	 * LIST_MODULES_ALL: both a WOW64 target's 32-bit modules and its
 	 * 64-bit ones.  The list can grow between the two calls (and the
@@ -56,10 +78,16 @@ modules_load(HANDLE process, struct modules *m)
 			continue;	/* unloaded since */
 		mod->base = (addr_t)(uintptr_t)mi.lpBaseOfDll;
 		mod->size = mi.SizeOfImage;
-		if (!GetModuleBaseNameA(process, hv[i], mod->name, sizeof(mod->name)))
+		mod->bits = image_bits(process, mod->base);
+		/* Wide, then UTF-8: an ANSI name loses what its code page lacks. */
+		if (GetModuleBaseNameW(process, hv[i], w, MAX_PATH))
+			utf8_of(w, mod->name, sizeof(mod->name));
+		else
 			snprintf(mod->name, sizeof(mod->name), "%llx",
 			    (unsigned long long)mod->base);
-		if (!GetModuleFileNameExA(process, hv[i], mod->path, sizeof(mod->path)))
+		if (GetModuleFileNameExW(process, hv[i], w, MAX_PATH))
+			utf8_of(w, mod->path, sizeof(mod->path));
+		else
 			mod->path[0] = '\0';
 		m->n++;
 	}
@@ -104,16 +132,76 @@ stem_len(const char *name)
 	return n;
 }
 
+/* Whether path, less its extension, ends with the n bytes of name. */
+static BOOL
+path_ends_with(const char *path, const char *name, size_t n)
+{
+	size_t k = stem_len(path), i;
+
+	if (k < n || (k > n && path[k - n - 1] != '\\' && path[k - n - 1] != '/'))
+		return FALSE;
+	for (i = 0; i < n; i++) {
+		char a = path[k - n + i], b = name[i];
+
+		if (a == '/')
+			a = '\\';
+		if (b == '/')
+			b = '\\';
+		if (tolower((unsigned char)a) != tolower((unsigned char)b))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 const struct module *
 module_named(const struct modules *m, const char *name)
 {
+	const struct module *best = NULL;
 	size_t i, n = stem_len(name);
 
+	for (i = 0; i < m->n; i++) {
+		if (strpbrk(name, "\\/") != NULL ?
+		    !path_ends_with(m->v[i].path, name, n) :
+		    stem_len(m->v[i].name) != n ||
+		    _strnicmp(m->v[i].name, name, n) != 0)
+			continue;
+		/* Of two, the one of the process's own bitness. */
+		if (best == NULL || (best->bits != m->bits &&
+		    m->v[i].bits == m->bits))
+			best = &m->v[i];
+	}
+	return best;
+}
+
+/*
+ * mod's name as printed: its stem, and where another module has the same
+ * name, the directory it is in before it ("System32\ntdll").
+ */
+static void
+module_label(const struct modules *m, const struct module *mod, char *buf,
+    size_t n)
+{
+	const char *p = mod->path + strlen(mod->path), *dir;
+	int stem = (int)stem_len(mod->name);
+	size_t i;
+
 	for (i = 0; i < m->n; i++)
-		if (stem_len(m->v[i].name) == n &&
-		    _strnicmp(m->v[i].name, name, n) == 0)
-			return &m->v[i];
-	return NULL;
+		if (&m->v[i] != mod && _stricmp(m->v[i].name, mod->name) == 0)
+			break;
+	if (i < m->n) {
+		/* The path's last directory: between the last two separators. */
+		while (p > mod->path && p[-1] != '\\' && p[-1] != '/')
+			p--;
+		for (dir = p > mod->path ? p - 1 : p; dir > mod->path &&
+		    dir[-1] != '\\' && dir[-1] != '/'; dir--)
+			;
+		if (p - dir > 1) {
+			snprintf(buf, n, "%.*s%.*s", (int)(p - dir), dir, stem,
+			    mod->name);
+			return;
+		}
+	}
+	snprintf(buf, n, "%.*s", stem, mod->name);
 }
 
 /*
@@ -324,22 +412,22 @@ sym_format(struct modules *m, addr_t a, char *buf, size_t n)
 	struct exports *x;
 	const char *name = NULL;
 	uint32_t off = 0;
-	int stem;
+	char label[MAX_PATH];
 
 	if (mod == NULL) {
 		snprintf(buf, n, "0x%llx", (unsigned long long)a);
 		return buf;
 	}
-	stem = (int)stem_len(mod->name);
+	module_label(m, mod, label, sizeof(label));
 	if ((x = exports_of(m, mod)) != NULL)
 		name = nearest(x, (uint32_t)(a - mod->base), &off);
 	if (name == NULL)
-		snprintf(buf, n, "%.*s+0x%llx", stem, mod->name,
+		snprintf(buf, n, "%s+0x%llx", label,
 		    (unsigned long long)(a - mod->base));
 	else if (off == 0)
-		snprintf(buf, n, "%.*s!%s", stem, mod->name, name);
+		snprintf(buf, n, "%s!%s", label, name);
 	else
-		snprintf(buf, n, "%.*s!%s+0x%x", stem, mod->name, name, off);
+		snprintf(buf, n, "%s!%s+0x%x", label, name, off);
 	return buf;
 }
 
@@ -428,6 +516,24 @@ resolve_export(struct modules *m, const char *loc, const char *module,
 	return resolve_export(m, loc, fmod, fsym, 0, depth - 1, a);
 }
 
+/*
+ * Add off to a, an address inside mod; FALSE (after printing why) when
+ * the sum leaves the module, wrapping around included.
+ */
+static BOOL
+add_offset(const struct module *mod, const char *location, addr_t *a,
+    uint64_t off)
+{
+	if (off >= mod->size - (*a - mod->base)) {
+		warnx("%s: the offset leaves %s, which spans 0x%llx..0x%llx",
+		    location, mod->name, (unsigned long long)mod->base,
+		    (unsigned long long)(mod->base + mod->size - 1));
+		return FALSE;
+	}
+	*a += off;
+	return TRUE;
+}
+
 BOOL
 sym_resolve(struct modules *m, const char *location, addr_t *a)
 {
@@ -435,6 +541,7 @@ sym_resolve(struct modules *m, const char *location, addr_t *a)
 	const struct module *mod;
 	const char *why;
 
+	location = arg_utf8(location);	/* a module may have any name */
 	if ((why = parse_addr_expr(location, &e)) != NULL) {
 		warnx("%s: %s", location, why);
 		return FALSE;
@@ -450,14 +557,16 @@ sym_resolve(struct modules *m, const char *location, addr_t *a)
 			    GetProcessId(m->process));
 			return FALSE;
 		}
-		*a = mod->base + e.offset;
-		return TRUE;
+		*a = mod->base;
+		return add_offset(mod, location, a, e.offset);
 	}
 	if (!resolve_export(m, location, e.module,
 	    e.by_ordinal ? NULL : e.symbol, (long)e.ordinal, 8, a))
 		return FALSE;
-	*a += e.offset;
-	return TRUE;
+	/* The export's own module: a forwarder may have led to another. */
+	if (e.offset == 0 || (mod = module_at(m, *a)) == NULL)
+		return TRUE;
+	return add_offset(mod, location, a, e.offset);
 }
 
 BOOL

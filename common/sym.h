@@ -13,13 +13,15 @@ struct exports;			/* a module's export table, read on demand */
 struct module {
 	addr_t base;
 	uint32_t size;
-	char name[256];		/* "kernel32.dll" */
-	char path[MAX_PATH];
+	unsigned bits;		/* 32 (PE32) or 64 (PE32+); 0 if unknown */
+	char name[256];		/* "kernel32.dll", in UTF-8 */
+	char path[4 * MAX_PATH];	/* in UTF-8 */
 	struct exports *exports;	/* NULL until first needed */
 };
 
 struct modules {
 	HANDLE process;		/* where the modules live */
+	unsigned bits;		/* the process's own: 32 for x86 and WOW64 */
 	struct module *v;
 	size_t n;
 };
@@ -40,7 +42,11 @@ const struct module *module_at(const struct modules *m, addr_t a);
 
 /*
  * The module called name, ignoring case and an optional ".dll"/".exe":
- * "kernel32", "KERNEL32.DLL".  NULL if there is none.
+ * "kernel32", "KERNEL32.DLL".  A WOW64 process on Windows has two ntdll
+ * modules, its own 32-bit one and the 64-bit one under it: a bare name
+ * means the module of the process's own bitness, and a name with a
+ * directory before it ("system32\ntdll", "syswow64\ntdll") the module
+ * whose path ends so.  NULL if there is none.
  */
 const struct module *module_named(const struct modules *m, const char *name);
 
@@ -48,8 +54,9 @@ const struct module *module_named(const struct modules *m, const char *name);
  * Write a as "module!export+0x10" after the nearest export at or below
  * it, as "module+0x1234" in a module with no export below it, or as a
  * bare hex address outside every module, into buf (n bytes).  Module
- * names lose their extension, as in WinDbg.  Export tables are read from
- * the target on first use.  Returns buf.
+ * names lose their extension, as in WinDbg, and gain their directory
+ * ("System32\ntdll") where another module has the same name.  Export
+ * tables are read from the target on first use.  Returns buf.
  */
 char *sym_format(struct modules *m, addr_t a, char *buf, size_t n);
 
@@ -58,7 +65,8 @@ char *sym_format(struct modules *m, addr_t a, char *buf, size_t n);
  * own module list, the export from the PE export directory in its memory
  * (PE32 or PE32+, by name or ordinal, following forwarders).  Stores the
  * address in *a.  On failure prints one line naming the location and the
- * reason (unknown module, unknown export, bad ordinal) and returns FALSE.
+ * reason (unknown module, unknown export, bad ordinal, an offset that
+ * leaves the module) and returns FALSE.
  * Nothing is written to the target either way.
  */
 BOOL sym_resolve(struct modules *m, const char *location, addr_t *a);

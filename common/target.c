@@ -6,12 +6,13 @@
 #include "err.h"
 #include "target.h"
 
+#include <shellapi.h>
 #include <winternl.h>
 
 BOOL
-proc_walk(BOOL (*fn)(const PROCESSENTRY32 *pe, void *arg), void *arg)
+proc_walk(BOOL (*fn)(const PROCESSENTRY32W *pe, void *arg), void *arg)
 {
-	PROCESSENTRY32 pe;
+	PROCESSENTRY32W pe;
 	HANDLE snap;
 	BOOL more;
 
@@ -21,32 +22,85 @@ proc_walk(BOOL (*fn)(const PROCESSENTRY32 *pe, void *arg), void *arg)
 		return FALSE;
 	}
 	pe.dwSize = sizeof(pe);
-	for (more = Process32First(snap, &pe); more; more = Process32Next(snap, &pe))
+	for (more = Process32FirstW(snap, &pe); more;
+	    more = Process32NextW(snap, &pe))
 		if (!fn(&pe, arg))
 			break;
 	CloseHandle(snap);
 	return TRUE;
 }
 
+char *
+utf8_of(const WCHAR *w, char *buf, size_t n)
+{
+	if (WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)n, NULL, NULL) == 0)
+		buf[n - 1] = '\0';	/* too long: as much as fits */
+	return buf;
+}
+
+const char *
+arg_utf8(const char *arg)
+{
+	static WCHAR **wargv;
+	static int wargc;
+	char buf[4 * MAX_PATH], *u = NULL;
+	const char *p;
+	int i;
+
+	for (p = arg; *p != '\0' && (unsigned char)*p < 0x80 && *p != '?'; p++)
+		;
+	if (*p == '\0')
+		return arg;	/* ASCII: nothing was lost */
+	if (wargv == NULL &&
+	    (wargv = CommandLineToArgvW(GetCommandLineW(), &wargc)) == NULL)
+		return arg;
+	/*
+	 * main() gets a copy of the C runtime's argv: find the argument by
+	 * its ANSI text.  Two that read the same in ANSI but not in full
+	 * cannot be told apart: then the ANSI text stays, and matches
+	 * nothing (its '?' are no name's letters).
+	 */
+	for (i = 0; i < __argc && i < wargc; i++) {
+		if (strcmp(__argv[i], arg) != 0)
+			continue;
+		utf8_of(wargv[i], buf, sizeof(buf));
+		if (u != NULL && strcmp(u, buf) != 0) {
+			free(u);
+			return arg;
+		}
+		if (u == NULL && (u = strdup(buf)) == NULL)
+			return arg;
+	}
+	return u != NULL ? u : arg;
+}
+
 struct name_match {
-	const char *name;
+	WCHAR name[MAX_PATH];
 	DWORD pids[16];
 	size_t n;		/* matches seen, may exceed the array */
 };
 
+/* Equal, ignoring case, by Unicode's case mapping: "CAFÉ" is "café". */
 static BOOL
-image_name_is(const char *image, const char *name)
+wide_same(const WCHAR *a, int na, const WCHAR *b, int nb)
 {
-	size_t n = strlen(name);
-
-	if (_stricmp(image, name) == 0)
-		return TRUE;
-	/* "printf_loop" names printf_loop.exe */
-	return _strnicmp(image, name, n) == 0 && _stricmp(image + n, ".exe") == 0;
+	return CompareStringOrdinal(a, na, b, nb, TRUE) == CSTR_EQUAL;
 }
 
 static BOOL
-match_name(const PROCESSENTRY32 *pe, void *arg)
+image_name_is(const WCHAR *image, const WCHAR *name)
+{
+	int ni = (int)wcslen(image), n = (int)wcslen(name);
+
+	if (wide_same(image, ni, name, n))
+		return TRUE;
+	/* "printf_loop" names printf_loop.exe */
+	return ni == n + 4 && wide_same(image, n, name, n) &&
+	    wide_same(image + n, 4, L".exe", 4);
+}
+
+static BOOL
+match_name(const PROCESSENTRY32W *pe, void *arg)
 {
 	struct name_match *m = arg;
 
@@ -61,16 +115,23 @@ match_name(const PROCESSENTRY32 *pe, void *arg)
 BOOL
 target_resolve(struct target_spec *spec)
 {
-	struct name_match m = { spec->name, { 0 }, 0 };
+	struct name_match m = { { 0 }, { 0 }, 0 };
+	const char *name;
 	char list[256];
 	size_t i, len = 0;
 
 	if (spec->kind != TARGET_NAME)
 		return TRUE;
+	name = arg_utf8(spec->name);
+	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, m.name,
+	    MAX_PATH) == 0) {
+		warnx("%s: not a name a process can have", name);
+		return FALSE;
+	}
 	if (!proc_walk(match_name, &m))
 		return FALSE;
 	if (m.n == 0) {
-		warnx("%s: no such process (run procs to list them)", spec->name);
+		warnx("%s: no such process (run procs to list them)", name);
 		return FALSE;
 	}
 	if (m.n > 1) {
@@ -79,7 +140,7 @@ target_resolve(struct target_spec *spec)
 			len += snprintf(list + len, sizeof(list) - len, "%s%lu",
 			    i > 0 ? ", " : "", m.pids[i]);
 		warnx("%s: matches %u processes (pids %s%s); give a pid",
-		    spec->name, (unsigned)m.n, list,
+		    name, (unsigned)m.n, list,
 		    m.n > i ? ", ..." : "");
 		return FALSE;
 	}

@@ -73,21 +73,21 @@ run_next(struct run *r)
 }
 
 /*
- * Cleanup talks to every thread of the target.  Wine 8 can leave a thread
- * wedged when several threads hit a hardware breakpoint at the same
- * moment; then GetThreadContext on it never returns.  A debugger must not
- * hang silently, so if cleanup takes this long, say so and exit.
+ * Cleanup talks to every thread of the target, and gives up on one that
+ * does not answer within CONTEXT_LIMIT (under Wine 8 a thread stopped in
+ * the middle of its own debug trap wedges).  This is the net under that:
+ * a debugger must not hang silently, so if cleanup as a whole takes this
+ * long, say so and exit.
  */
-#define CLEANUP_LIMIT	20000	/* ms */
+#define CLEANUP_LIMIT	60000	/* ms */
 
 static DWORD WINAPI
 watchdog(void *done)
 {
 	if (WaitForSingleObject(done, CLEANUP_LIMIT) == WAIT_TIMEOUT) {
-		warnx("cleanup is stuck: a thread of the target does not answer "
-		    "(under Wine 8, threads that hit a hardware breakpoint at "
-		    "the same moment can wedge); exiting without finishing: "
-		    "check the target's code bytes and DR7");
+		warnx("cleanup is stuck after %u s: the target or Windows does "
+		    "not answer; exiting without finishing: check the target's "
+		    "code bytes and DR7", CLEANUP_LIMIT / 1000);
 		ExitProcess(EXIT_RUNTIME);
 	}
 	return 0;

@@ -177,7 +177,27 @@ for combo in $COMBOS; do
 		esac
 		expect 1 "$why" "$combo $tl: an address that is not mapped"
 		untouched "$a" "$combo $tl: an address that is not mapped"
+		for loc in 'msvcrt!printf+0xffffffffffffffff' 'msvcrt+0x100000000'; do
+			at "$t" "$tl" "$v" "$loc"
+			re=$(printf '%s' "$loc" | sed 's/+/\\+/')
+			expect 1 "^$tl: $re: the offset leaves msvcrt\\.dll, which spans 0x[0-9a-f]+\\.\\.0x[0-9a-f]+$" \
+			    "$combo $tl: an offset that leaves the module ($loc)"
+			untouched "$a" "$combo $tl: an offset that leaves the module ($loc)"
+		done
 	done
+
+	# A program that uses a debug register itself keeps it: hwbp takes
+	# the other three, and refuses a fourth.
+	start "$a" dr_self
+	ds=$pid dsout=$out dpoke=$(field poke "$first")
+	dcode=$(bytes "$ds" "$dpoke" 16)
+	tool "$t" hwbp -s 1 "$ds" e1 'dr_self!poke' e1 'dr_self!poke' \
+	    e1 'dr_self!poke' e1 'dr_self!poke'
+	expect 1 '^hwbp: e1 dr_self!poke: no debug register left: the target uses 1 of the four itself$' \
+	    "$combo hwbp: the target uses DR0 itself"
+	is "$(bytes "$ds" "$dpoke" 16) $(dr7s "$ds")" "$dcode d0001 " \
+	    "$combo hwbp: the target's code and DR7 as they were"
+	stop "$ds"
 
 	# A write watch on code the target cannot write would never fire.
 	for k in w1 w4; do

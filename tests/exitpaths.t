@@ -248,7 +248,7 @@ if [ -n "$RUN" ]; then
 	wait_for "$out" "^tid $deaf: deaf: DR7=1, SIGUSR1 blocked \\(0\\)\$" &&
 	    pass "stuck cleanup: wedge's thread $deaf stopped answering once DR0 was set"
 	is "$rc" 1 "stuck cleanup: hwbp gives up by itself, exit 1"
-	is "$(cat "$tmp/stderr")" "hwbp: cleanup is stuck: a thread of the target does not answer (under Wine 8, threads that hit a hardware breakpoint at the same moment can wedge); exiting without finishing: check the target's code bytes and DR7" \
+	is "$(cat "$tmp/stderr")" "hwbp: cleanup is stuck after 60 s: the target or Windows does not answer; exiting without finishing: check the target's code bytes and DR7" \
 	    "stuck cleanup: hwbp says why, in one line"
 	unlike "$tmp/stdout" 'breakpoints removed' "stuck cleanup: and does not claim to have cleaned up"
 	stop "$pid"

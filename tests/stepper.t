@@ -292,7 +292,7 @@ start x64 tf_self
 steps x64 "$pid" 'b tf_self!marker' c c c q
 is "$rc" 0 "tf_self: the session exits 0"
 is "$(grep -c '^breakpoint: tid [0-9]* at tf_self!marker' "$tmp/stdout")" 3 "tf_self: c stops at marker each round"
-is "$(grep -c "^tid [0-9]*: EXCEPTION_SINGLE_STEP (0x80000004) at tf_self!main+0x[0-9a-f]*; it goes to the target's own handlers$" "$tmp/stdout")" 3 \
+is "$(grep -c "^tid [0-9]*: EXCEPTION_SINGLE_STEP (0x80000004) at tf_self!trapped+0x1; it goes to the target's own handlers$" "$tmp/stdout")" 3 \
     "tf_self: its own single-steps are named and passed on"
 r0=$(tr -d '\r' < "$out" | sed -n 's/^round \([0-9]*\) .*/\1/p' | tail -n 1)
 r2=$((${r0:-0} + 2))

@@ -219,7 +219,7 @@ floor_step(struct run *r, HANDLE thread, DWORD tid, DWORD *status)
 		} else if (s->ev.dwThreadId == tid &&
 		    is_single_step_code(er->ExceptionCode)) {
 			opt.floor_tid = 0;
-			*status = DBG_CONTINUE;
+			bp_trapped(&r->bp, tid, status);
 			return 1;
 		}
 	}
@@ -306,7 +306,7 @@ inspect(struct run *r, struct result *res)
 	if (!opt.data && mem_read(r->s.process, opt.loc, now, sizeof(now)))
 		for (i = 0; i < sizeof(now); i++)
 			res->bytes += now[i] != opt.orig[i];
-	if (r->s.cpu->get(r->s.threads[0].handle, &c, REG_DEBUG)) {
+	if (session_get_context(&r->s, r->s.threads[0].handle, &c, REG_DEBUG)) {
 		dr7 = (uint32_t)reg_get(r->s.cpu->dr7, &c);
 		for (i = 0; i < DR_SLOTS; i++)
 			res->slots += (dr7 >> (2 * i) & 3) != 0;
@@ -347,9 +347,9 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 {
 	const EXCEPTION_RECORD *er = session_exception(&r->s);
 	DWORD tid = r->s.ev.dwThreadId;
-	struct guardpage *pg;
 	struct softbp *bp;
 	union context c;
+	int done;
 
 	*status = session_default_status(&r->s);
 	if (r->s.ev.dwDebugEventCode == CREATE_THREAD_DEBUG_EVENT &&
@@ -363,16 +363,16 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		res->hits++;
 		/* Always step past, even on the last hit: its instruction runs. */
 		return soft_hit(&r->bp, bp, tid, &c) &&
-		    step_begin(&r->bp, tid, STEP_SOFT, bp) ? 0 : -1;
+		    step_begin(&r->bp, tid) ? 0 : -1;
 	}
-	if ((pg = guard_hit(&r->bp, er)) != NULL) {
+	if (guard_hit(&r->bp, er) != NULL) {
 		*status = DBG_CONTINUE;
 		if (guard_wanted(r, er)) {
 			res->hits++;
 			res->hit_tid = tid;
 		} else
 			res->false_hits++;
-		return step_begin(&r->bp, tid, STEP_GUARD, pg) ? 0 : -1;
+		return step_begin(&r->bp, tid) ? 0 : -1;
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
@@ -383,8 +383,9 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
 		return 0;
 	}
-	if (step_end(&r->bp, tid)) {
-		*status = DBG_CONTINUE;
+	if ((done = step_end(&r->bp, tid, status)) != 0) {
+		if (done < 0)
+			return -1;
 		if (r->bp.nsteppers > 0)
 			return 0;
 		/* After a false hit, the last call may be half made. */
@@ -395,7 +396,7 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 		res->hits++;
 		/* RF lets the instruction run; on the last hit, see it run. */
 		if (over(r, res, t0))
-			return step_begin(&r->bp, tid, STEP_NONE, NULL) ? 0 : -1;
+			return step_begin(&r->bp, tid) ? 0 : -1;
 		return 0;
 	}
 	if (tid == opt.floor_tid) {	/* the floor's last step, late */

@@ -78,7 +78,8 @@ warn_if_stack(struct run *r, addr_t a)
 	    sizeof(want)))
 		return;
 	for (i = 0; i < r->s.nthreads; i++)
-		if (r->s.cpu->get(r->s.threads[i].handle, &c, REG_GENERAL) &&
+		if (session_get_context(&r->s, r->s.threads[i].handle, &c,
+		    REG_CONTROL) &&
 		    VirtualQueryEx(r->s.process, (LPCVOID)(uintptr_t)
 		    reg_get(r->s.cpu->sp, &c), &mbi, sizeof(mbi)) &&
 		    mbi.AllocationBase == want.AllocationBase) {
@@ -117,10 +118,14 @@ check_writable(struct run *r, addr_t a, uint64_t size, const char *loc)
 	return FALSE;
 }
 
-/* One of our pages fired.  Returns FALSE on failure. */
+/*
+ * One of our pages fired.  An access that straddles two guarded pages
+ * faults on each, the second time while its thread is already on its way
+ * past the first: one access, counted at its first fault.  Returns FALSE
+ * on failure.
+ */
 static BOOL
-on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
-    int want)
+on_guard(struct run *r, const EXCEPTION_RECORD *er, int want)
 {
 	struct guardbp *g = r->bp.guard;
 	addr_t at = (addr_t)er->ExceptionInformation[1];
@@ -129,6 +134,8 @@ on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
 	char where[160], code[160], who[48];
 	struct insn in;
 
+	if (bp_stepping(&r->bp, r->s.ev.dwThreadId))
+		return TRUE;	/* the same access, on its second page */
 	if (at - g->addr < g->size && (want < 0 || (ULONG_PTR)want == access)) {
 		r->hits++;
 		g->hits++;
@@ -144,8 +151,8 @@ on_guard(struct run *r, struct guardpage *pg, const EXCEPTION_RECORD *er,
 		g->false_hits++;	/* same page, other bytes or access */
 	if (r->maxhits != 0 && r->hits >= r->maxhits)
 		return TRUE;		/* no need to re-arm: cleanup follows */
-	/* Let the instruction run unguarded, then guard the page again. */
-	return step_begin(&r->bp, r->s.ev.dwThreadId, STEP_GUARD, pg);
+	/* Let the instruction run unguarded, then guard the pages again. */
+	return step_begin(&r->bp, r->s.ev.dwThreadId);
 }
 
 int
@@ -154,11 +161,10 @@ main(int argc, char *argv[])
 	struct target_spec spec;
 	struct run r = { .ms = INFINITE };
 	const EXCEPTION_RECORD *er;
-	struct guardpage *pg;
 	struct guardbp *g;
 	char **cmd, where[160];
 	uint64_t size = 1;
-	int ch, want = -1;
+	int ch, k, want = -1;
 	BOOL ok = TRUE;
 	DWORD status;
 	addr_t a;
@@ -213,12 +219,12 @@ main(int argc, char *argv[])
 	while (ok && run_next(&r) > 0) {
 		status = session_default_status(&r.s);
 		er = session_exception(&r.s);
-		if ((pg = guard_hit(&r.bp, er)) != NULL) {
-			ok = on_guard(&r, pg, er, want);
+		if (guard_hit(&r.bp, er) != NULL) {
+			ok = on_guard(&r, er, want);
 			status = DBG_CONTINUE;	/* retry the instruction */
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
-		    step_end(&r.bp, r.s.ev.dwThreadId))
-			status = DBG_CONTINUE;	/* it ran; the guard is back */
+		    (k = step_end(&r.bp, r.s.ev.dwThreadId, &status)) != 0)
+			ok = k > 0;	/* it ran; the guard is back */
 		/* Any other guard page is the target's own: passed back to it. */
 		if (r.s.exited)
 			break;

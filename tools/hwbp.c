@@ -58,8 +58,10 @@ thread_dr7(struct run *r, HANDLE thread)
 {
 	union context c;
 
-	if (!r->s.cpu->get(thread, &c, REG_DEBUG))
+	if (!session_get_context(&r->s, thread, &c, REG_DEBUG)) {
+		session_context_failed(GetThreadId(thread), NULL);
 		return 0;
+	}
 	return (uint32_t)reg_get(r->s.cpu->dr7, &c);
 }
 
@@ -104,11 +106,13 @@ on_hit(struct run *r, int i, const union context *c)
 
 /*
  * A single-step exception: ours if DR6 names one of our slots (hw_hit()
- * clears DR6, and sets RF after an execute breakpoint so the instruction
- * can run).  Report each slot that fired.
+ * clears their bits, and sets RF after an execute breakpoint so the
+ * instruction can run).  Report each slot that fired.  *status: how to
+ * continue; a slot of the target's own that fired as well makes the
+ * exception its own too.
  */
 static BOOL
-on_single_step(struct run *r)
+on_single_step(struct run *r, DWORD *status)
 {
 	union context c;
 	uint32_t fired;
@@ -119,14 +123,18 @@ on_single_step(struct run *r)
 	for (i = 0; i < DR_SLOTS; i++)
 		if (fired & DR6_B(i))
 			on_hit(r, i, &c);
+	*status = hw_foreign(&r->bp, &c) ? DBG_EXCEPTION_NOT_HANDLED :
+	    DBG_CONTINUE;
 	return TRUE;
 }
 
 /*
  * Fill the slots from the KIND LOCATION pairs; FALSE after saying why.
  * Refused: what DR7 cannot watch (length 8 on a 32-bit target, an address
- * not aligned to its length), memory that is not there, and a write watch
- * on memory the target cannot write.
+ * not aligned to its length), memory that is not there, a write watch on
+ * memory the target cannot write, and more breakpoints than the target
+ * leaves slots free: a program may use debug registers itself, and those
+ * stay its own.
  */
 static BOOL
 set_slots(struct run *r, int n, char **pairs)
@@ -134,10 +142,21 @@ set_slots(struct run *r, int n, char **pairs)
 	MEMORY_BASIC_INFORMATION mbi;
 	struct hwbp *hw;
 	char what[160], where[160];
-	int i;
+	unsigned free;
+	int i, slot = -1;
 
+	if (!hw_free_slots(&r->bp, &free))
+		return FALSE;
 	for (i = 0; i < n; i++) {
-		hw = &r->bp.hw[i];
+		while (++slot < DR_SLOTS && !(free & (1u << slot)))
+			;
+		if (slot == DR_SLOTS) {
+			warnx("%s %s: no debug register left: the target uses "
+			    "%d of the four itself", pairs[2 * i],
+			    pairs[2 * i + 1], DR_SLOTS - __builtin_popcount(free));
+			return FALSE;
+		}
+		hw = &r->bp.hw[slot];
 		snprintf(what, sizeof(what), "%s %s", pairs[2 * i],
 		    pairs[2 * i + 1]);
 		parse_hw_kind(pairs[2 * i], &hw->rw, &hw->len);
@@ -166,7 +185,7 @@ set_slots(struct run *r, int n, char **pairs)
 		if (hw->rw != DR7_RW_EXECUTE)
 			mem_read(r->s.process, hw->addr, &hw->value, hw->len);
 		hw->used = 1;
-		printf("DR%d = %s (0x%llx), %s", i, sym_format(&r->mods, hw->addr,
+		printf("DR%d = %s (0x%llx), %s", slot, sym_format(&r->mods, hw->addr,
 		    where, sizeof(where)), (unsigned long long)hw->addr,
 		    dr7_rw_name(hw->rw));
 		if (hw->rw != DR7_RW_EXECUTE)
@@ -256,9 +275,8 @@ main(int argc, char *argv[])
 			/* (The break-in thread's end is no news: it always ends.) */
 			printf("tid %lu: thread exited; its debug registers went "
 			    "with it\n", r.s.ev.dwThreadId);
-		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
-		    on_single_step(&r))
-			status = DBG_CONTINUE;
+		} else if (er != NULL && is_single_step_code(er->ExceptionCode))
+			on_single_step(&r, &status);
 		if (r.s.exited)
 			break;
 		if (!session_continue(&r.s, status))

@@ -45,13 +45,15 @@ bitness(DWORD pid)
 }
 
 static BOOL
-print_proc(const PROCESSENTRY32 *pe, void *arg)
+print_proc(const PROCESSENTRY32W *pe, void *arg)
 {
+	char name[4 * MAX_PATH];
 	int *n = arg;
 
-	printf("%6lu %6lu %7lu  %-4s %s\n", pe->th32ProcessID,
-	    pe->th32ParentProcessID, pe->cntThreads, bitness(pe->th32ProcessID),
-	    pe->szExeFile);
+	printf("%6lu %6lu %7lu  %-4s ", pe->th32ProcessID,
+	    pe->th32ParentProcessID, pe->cntThreads, bitness(pe->th32ProcessID));
+	put_utf8(utf8_of(pe->szExeFile, name, sizeof(name)), stdout);
+	putchar('\n');
 	(*n)++;
 	return TRUE;
 }

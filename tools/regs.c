@@ -2,7 +2,10 @@
  * regs: attach to a process, print the registers of its threads, detach.
  *
  * Lesson 03.  While a debug event is pending the whole target is stopped,
- * so every thread is read at the same instant, from its CONTEXT.
+ * so every thread is read at the same instant, from its CONTEXT.  The
+ * threads are the ones the debug events announced (the session's list);
+ * a thread so new that its announcement is still on its way is not
+ * stopped, and is named but not read.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -54,20 +57,20 @@ print_decoded(const struct cpu *cpu, const union context *c)
 }
 
 static int
-print_thread(struct session *s, DWORD tid, int all)
+print_thread(struct session *s, const struct thread *t, int all)
 {
 	union context c;
-	HANDLE h;
 
-	if ((h = thread_open(tid)) == NULL)
-		return 0;
-	if (!s->cpu->get(h, &c, all ? REG_ALL : REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", tid);
-		CloseHandle(h);
+	if (!session_get_context(s, t->handle, &c, all ? REG_ALL : REG_GENERAL)) {
+		if (WaitForSingleObject(t->handle, 0) == WAIT_OBJECT_0) {
+			printf("thread %lu  (ended; its exit is on its way to the "
+			    "debugger)\n", t->tid);
+			return 1;
+		}
+		session_context_failed(t->tid, "skipped");
 		return 0;
 	}
-	CloseHandle(h);
-	printf("thread %lu%s\n", tid, tid == s->breakin_tid ?
+	printf("thread %lu%s\n", t->tid, t->tid == s->breakin_tid ?
 	    "  (the debugger's break-in thread: DebugActiveProcess created it)" :
 	    "");
 	cpu_print(stdout, s->cpu, &c, all ? REG_GENERAL | REG_SEGMENT |
@@ -75,17 +78,6 @@ print_thread(struct session *s, DWORD tid, int all)
 	if (all)
 		print_decoded(s->cpu, &c);
 	return 1;
-}
-
-static int
-has_thread(const DWORD *tids, int n, DWORD tid)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (tids[i] == tid)
-			return 1;
-	return 0;
 }
 
 int
@@ -123,18 +115,27 @@ main(int argc, char *argv[])
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
 	/* Stop the whole target: at the break-in, every thread is frozen. */
-	if (!session_wait_start(&s, 10000) || (n = thread_ids(s.pid, &tids)) < 0) {
+	if (!session_wait_start(&s, 10000) ||
+	    (n = session_unannounced(&s, &tids)) < 0) {
 		session_detach(&s);
 		return EXIT_RUNTIME;
 	}
-	if (only != 0 && !has_thread(tids, n, only)) {
+	if (only != 0 && session_thread(&s, only) == NULL) {
 		warnx("-t %lu: no such thread in pid %lu", only, s.pid);
 		ok = 0;
 	} else {
-		printf("pid %lu: %s, %d threads\n", s.pid, s.cpu->name, n);
-		for (i = 0; i < n; i++)
-			if (only == 0 || tids[i] == only)
-				ok &= print_thread(&s, tids[i], all);
+		printf("pid %lu: %s, %u threads\n", s.pid, s.cpu->name,
+		    (unsigned)s.nthreads + n);
+		for (i = 0; (size_t)i < s.nthreads && !session_interrupted(); i++)
+			if (only == 0 || s.threads[i].tid == only)
+				ok &= print_thread(&s, &s.threads[i], all);
+		for (i = 0; i < n && only == 0; i++)
+			printf("thread %lu  (just starting: not yet announced to "
+			    "the debugger, so not stopped; not read)\n", tids[i]);
+		if (session_interrupted()) {
+			warnx("interrupted");
+			ok = 0;
+		}
 	}
 	free(tids);
 	if (!session_detach(&s))

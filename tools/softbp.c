@@ -158,7 +158,7 @@ on_hit(struct run *r, struct softbp *bp)
 		cpu_print(stdout, r->s.cpu, &c, REG_GENERAL);
 	/* Persistent, or late: run this one instruction with TF, then re-arm. */
 	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits)))
-		return step_begin(&r->bp, tid, STEP_SOFT, bp);
+		return step_begin(&r->bp, tid);
 	return TRUE;
 }
 
@@ -174,6 +174,7 @@ main(int argc, char *argv[])
 	BOOL ok = TRUE;
 	DWORD status;
 	addr_t *a;
+	int k;
 
 	setprogname(argv[0]);
 	out_init();
@@ -231,8 +232,8 @@ main(int argc, char *argv[])
 			ok = on_hit(&r, bp);
 			status = DBG_CONTINUE;
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode) &&
-		    step_end(&r.bp, r.s.ev.dwThreadId)) {
-			status = DBG_CONTINUE;	/* stepped past it; 0xCC is back */
+		    (k = step_end(&r.bp, r.s.ev.dwThreadId, &status)) != 0) {
+			ok = k > 0;	/* stepped past it; 0xCC is back */
 		} else if (er != NULL && is_breakpoint_code(er->ExceptionCode)) {
 			printf("tid %lu: a breakpoint at %s that is not ours; "
 			    "passed to the target\n", r.s.ev.dwThreadId,

@@ -75,10 +75,10 @@ struct stepper {
 	unsigned long steps;
 	struct softbp *rearm;	/* a breakpoint taken out under our thread */
 	enum stop last;		/* the stop now pending */
-	int expect_step;	/* we set TF (or a slot): a single-step is ours */
+	int shared;		/* the step is the target's own trap too */
+	int expect_step;	/* we set a slot: a single-step there is ours */
 	int interactive;	/* Ctrl-C breaks in, rather than ending the run */
 	int want_prompt;	/* ... and a break-in is on its way */
-	DWORD owed_tid;		/* a break-in overtook this thread's step */
 	struct frame frames[256];
 	int nframes;
 	/*
@@ -113,8 +113,9 @@ static BOOL
 load_regs(struct stepper *st)
 {
 	if ((st->t = session_thread(&st->r.s, st->tid)) == NULL ||
-	    !cpu_of(st)->get(st->t->handle, &st->regs, REG_GENERAL)) {
-		warn("GetThreadContext(tid %lu)", st->tid);
+	    !session_get_context(&st->r.s, st->t->handle, &st->regs,
+	    REG_GENERAL)) {
+		session_context_failed(st->tid, NULL);
 		return FALSE;
 	}
 	return TRUE;
@@ -207,15 +208,14 @@ print_here(struct stepper *st)
  * o): break in, as WinDbg's Ctrl-Break and gdb's Ctrl-C do, and come
  * back to the prompt.  FALSE when the run should end instead: in traced
  * mode, or at a second Ctrl-C while the first one's break-in is on its
- * way.  Either way, a step we asked for is still owed to us.
+ * way.  Either way, a step we asked for is still ours when it comes:
+ * bp_trapped() knows it.
  */
 static BOOL
 break_in(struct stepper *st)
 {
 	if (!session_interrupted())
 		return FALSE;
-	if (st->expect_step)	/* TF is set: its step may come all the same */
-		st->owed_tid = st->tid;
 	if (!st->interactive || st->want_prompt || !session_break(&st->r.s))
 		return FALSE;
 	st->want_prompt = 1;
@@ -228,35 +228,25 @@ break_in(struct stepper *st)
  * break-in's breakpoint, which the user waits for: the target stands
  * still, and we stop there.  -1: ours to answer with DBG_CONTINUE and
  * forget: a break-in's breakpoint that came after another stop had
- * brought us back to the prompt, or the single-step of ours that a
- * break-in overtook (its thread ran on to it later).  0: anything else.
+ * brought us back to the prompt.  0: anything else.
  */
 static int
 broken_in(struct stepper *st)
 {
-	const EXCEPTION_RECORD *er = session_exception(&st->r.s);
-
-	if (st->r.s.at_breakin) {
-		if (!st->want_prompt)
-			return -1;
-		st->want_prompt = 0;
-		if (st->expect_step)	/* our step may still come */
-			st->owed_tid = st->tid;
-		return 1;
-	}
-	if (er != NULL && st->owed_tid == st->r.s.ev.dwThreadId &&
-	    is_single_step_code(er->ExceptionCode)) {
-		st->owed_tid = 0;
-		if (!st->expect_step || st->tid != st->r.s.ev.dwThreadId)
-			return -1;
-	}
-	return 0;
+	if (!st->r.s.at_breakin)
+		return 0;
+	if (!st->want_prompt)
+		return -1;
+	st->want_prompt = 0;
+	return 1;
 }
 
 /*
  * Continue the pending event and wait for the next one that concerns us.
  * Events of other threads are answered on the spot with their default
- * status.  One of our INT3s is a stop on any thread: it becomes our thread.
+ * status, but for the single-step of a thread we set TF on and then left
+ * (another stopped first): that one is ours.  One of our INT3s is a stop
+ * on any thread: it becomes our thread.
  */
 static enum stop
 resume(struct stepper *st, DWORD status)
@@ -266,6 +256,7 @@ resume(struct stepper *st, DWORD status)
 	struct softbp *bp;
 	union context c;
 	struct thread *t;
+	DWORD owed;
 	int rc;
 
 	if (!session_continue(s, status))
@@ -288,30 +279,39 @@ resume(struct stepper *st, DWORD status)
 				return STOP_INTERRUPT;
 			continue;
 		}
+		status = session_default_status(s);
 		if ((er = session_exception(s)) != NULL) {
 			bp = soft_at(&st->r.bp, (addr_t)(uintptr_t)er->ExceptionAddress);
 			if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
 			    (t = session_thread(s, s->ev.dwThreadId)) != NULL &&
-			    cpu_of(st)->get(t->handle, &c, REG_GENERAL)) {
+			    cpu_of(st)->get(t->handle, &c, REG_CONTROL)) {
 				/* Rewind past the INT3 and take the byte out. */
 				reg_set(cpu_of(st)->ip, &c, bp->addr);
-				cpu_of(st)->set(t->handle, &c, REG_GENERAL);
+				cpu_of(st)->set(t->handle, &c, REG_CONTROL);
 				soft_remove(&st->r.bp, bp);
 				if (!bp->oneshot)
 					st->rearm = bp;
 				st->tid = t->tid;
 				return st->last = STOP_BREAK;
 			}
-			/*
-			 * A single-step we did not ask for is the target's
-			 * own (a program may set TF itself): it gets it.
-			 */
-			if (s->ev.dwThreadId == st->tid)
+			if (is_single_step_code(er->ExceptionCode) &&
+			    bp_trapped(&st->r.bp, s->ev.dwThreadId, &owed)) {
+				if (s->ev.dwThreadId == st->tid) {
+					st->shared = owed != DBG_CONTINUE;
+					return st->last = STOP_STEP;
+				}
+				status = owed;	/* a thread we left behind */
+			} else if (s->ev.dwThreadId == st->tid)
+				/*
+				 * A single-step we did not ask for is the
+				 * target's own (a program may set TF itself):
+				 * it gets it.
+				 */
 				return st->last = is_single_step_code(
 				    er->ExceptionCode) && st->expect_step ?
 				    STOP_STEP : STOP_EXCEPTION;
 		}
-		if (!session_continue(s, session_default_status(s)))
+		if (!session_continue(s, status))
 			return STOP_INTERRUPT;
 	}
 }
@@ -354,10 +354,10 @@ report(struct stepper *st, enum stop why)
 /*
  * Before we detach, what is still on its way to us is answered as ours,
  * so that it never reaches the target: the single-step of a thread we
- * had set TF on when Ctrl-C ended the run (run_finish()'s cleanup takes
- * it in, as the step of bp.step_tid), and the breakpoint of a break-in
- * that the session ended before it came, waited for here a moment at
- * most, with our breakpoints out.
+ * had set TF on when Ctrl-C ended the run (bp_cleanup() takes it in
+ * while it still knows the trap; later, one on our thread is taken as
+ * ours), and the breakpoint of a break-in that the session ended before
+ * it came, waited for here a moment at most, with our breakpoints out.
  */
 static void
 settle(struct stepper *st)
@@ -366,8 +366,6 @@ settle(struct stepper *st)
 	const EXCEPTION_RECORD *er;
 	DWORD t0 = GetTickCount(), status;
 
-	if (st->owed_tid != 0)
-		st->r.bp.step_tid = st->owed_tid;
 	if (!s->breaking || s->exited)
 		return;
 	bp_cleanup(&st->r.bp);
@@ -376,7 +374,7 @@ settle(struct stepper *st)
 			status = session_default_status(s);
 			if ((er = session_exception(s)) != NULL &&
 			    is_single_step_code(er->ExceptionCode) &&
-			    s->ev.dwThreadId == st->owed_tid)
+			    s->ev.dwThreadId == st->tid)
 				status = DBG_CONTINUE;
 			if (!session_continue(s, status))
 				return;
@@ -407,20 +405,16 @@ step_into(struct stepper *st, int quiet)
 	struct insn in;
 	const char *note = NULL;
 	char buf[96];
-	addr_t ip = ip_of(st, &before), sp = sp_of(st, &before), v;
+	addr_t ip = ip_of(st, &before), sp = sp_of(st, &before);
 	enum stop why;
 
 	if (!decode(st, ip, &in))
 		snprintf(in.text, sizeof(in.text), "(undecodable)"), in.len = 0,
 		    in.flags = 0, in.addr = ip;
-	reg_set(cpu->flags, &st->regs, reg_get(cpu->flags, &st->regs) | TRAP_FLAG);
-	if (!cpu->set(st->t->handle, &st->regs, REG_GENERAL)) {
-		warn("SetThreadContext(tid %lu)", st->tid);
+	/* TF for one instruction; bp_trapped() puts right what it did. */
+	if (!bp_trap(&st->r.bp, st->t->handle, 1))
 		return STOP_INTERRUPT;
-	}
-	st->expect_step = 1;
 	why = resume(st, DBG_CONTINUE);
-	st->expect_step = 0;
 	if (why == STOP_BREAKIN && quiet == 0)
 		report(st, why);	/* s: the step did not come at once */
 	if (why != STOP_STEP)
@@ -432,23 +426,16 @@ step_into(struct stepper *st, int quiet)
 	if (!load_regs(st))
 		return STOP_INTERRUPT;
 	after = st->regs;
-	/* Windows clears TF when it reports the step; make sure. */
-	if (reg_get(cpu->flags, &after) & TRAP_FLAG) {
-		reg_set(cpu->flags, &st->regs, reg_get(cpu->flags, &after) & ~TRAP_FLAG);
-		cpu->set(st->t->handle, &st->regs, REG_GENERAL);
-	}
 	if (st->rearm != NULL) {	/* the breakpoint we stood on goes back */
 		soft_insert(&st->r.bp, st->rearm->addr, 0, "breakpoint");
 		st->rearm = NULL;
 	}
-	/* pushf ran with TF set and copied it to the stack: take it out. */
-	if ((in.flags & INSN_PUSHF) &&
-	    mem_read_ptr(st->r.s.process, sp_of(st, &after), cpu->ptrsize, &v) &&
-	    (v & TRAP_FLAG)) {
-		v &= ~(addr_t)TRAP_FLAG;
-		mem_write(st->r.s.process, sp_of(st, &after), &v, cpu->ptrsize);
+	if (st->r.bp.trap_fixed == FLAGS_PUSHF)
 		note = "pushf copied TF to the stack; cleared it there";
-	}
+	else if (st->r.bp.trap_fixed == FLAGS_POPF)
+		note = "popf set the target's own TF; kept";
+	else if (st->shared)
+		note = "the target's own trap too";
 	/* A REP instruction traps once per iteration, at the same address. */
 	if ((in.flags & INSN_REP) && ip_of(st, &after) == ip) {
 		snprintf(buf, sizeof(buf), "rep: one trap per iteration, %s=%llu left",
@@ -464,6 +451,17 @@ step_into(struct stepper *st, int quiet)
 	pop_frames(st);
 	if ((st->tracing && quiet < 2) || !quiet)
 		print_step(st, &in, &before, &after, note);
+	/*
+	 * The target had set TF itself, so the trap is its own as well: it
+	 * goes to its handlers, like any exception of its own.  (Under Wine
+	 * the handlers run without the trap flag: the thread cannot be
+	 * followed through them.)
+	 */
+	if (st->shared) {
+		if (!st->tracing)
+			report(st, STOP_EXCEPTION);
+		return st->last = STOP_EXCEPTION;
+	}
 	return STOP_STEP;
 }
 
@@ -919,10 +917,11 @@ main(int argc, char *argv[])
 	if (ok)
 		ok = (n > 0 && !inter) ? traced(&st, (unsigned long)n, mode) :
 		    interactive(&st);
-	/* Never leave TF behind in the thread. */
-	if (!st.r.s.exited && session_thread(&st.r.s, st.tid) != NULL)
-		bp_trap(&st.r.bp, session_thread(&st.r.s, st.tid)->handle, 0);
-	/* Our own stop is ours to answer; an exception goes to the target. */
+	/*
+	 * Our own stop is ours to answer; an exception goes to the target.
+	 * run_finish() then clears TF on every thread we set it on and that
+	 * has not stepped yet, this one or one we left behind.
+	 */
 	if (st.r.s.pending && (st.last == STOP_STEP || st.last == STOP_BREAK ||
 	    st.last == STOP_BREAKIN || st.last == STOP_EXCEPTION))
 		session_continue(&st.r.s, status_of(st.last));

@@ -2,8 +2,11 @@
  * threads: list a process's threads: id, where each started, where it is
  * now, its priority and its description.
  *
- * Lesson 02.  The list comes from a Toolhelp snapshot; each thread is
- * then opened by id (OpenThread) to read its start address and context.
+ * Lesson 02.  The list is the one the debug events gave, every thread
+ * stopped at the break-in; a Toolhelp snapshot adds the threads so new
+ * that their announcement is still on its way (named, not touched).  Each
+ * thread is opened by id (OpenThread) to read its start address,
+ * priority and description; its context gives where it is now.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,21 +34,34 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * One row.  t is the session's entry for an announced thread, whose
+ * context is read where it stopped; NULL for one just starting, which is
+ * not stopped and is not touched.
+ */
 static int
-print_thread(struct session *s, struct modules *mods, DWORD tid)
+print_thread(struct session *s, struct modules *mods, DWORD tid,
+    const struct thread *t)
 {
 	char start[96], ip[96], desc[256], pri[32];
 	union context c;
 	HANDLE h;
-	int prio;
+	int prio, ok = 1;
 
 	if ((h = thread_open(tid)) == NULL)
 		return 0;
 	sym_format(mods, thread_start(h), start, sizeof(start));
-	if (s->cpu->get(h, &c, REG_GENERAL))
+	if (t == NULL)
+		snprintf(ip, sizeof(ip), "(just starting)");
+	else if (session_get_context(s, t->handle, &c, REG_CONTROL))
 		sym_format(mods, reg_get(s->cpu->ip, &c), ip, sizeof(ip));
-	else
+	else if (WaitForSingleObject(t->handle, 0) == WAIT_OBJECT_0)
+		snprintf(ip, sizeof(ip), "(ended)");
+	else {
+		session_context_failed(tid, NULL);
 		snprintf(ip, sizeof(ip), "?");
+		ok = 0;
+	}
 	prio = GetThreadPriority(h);
 	thread_description(h, desc, sizeof(desc));
 	CloseHandle(h);
@@ -54,7 +70,7 @@ print_thread(struct session *s, struct modules *mods, DWORD tid)
 	    desc[0] && tid == s->breakin_tid ? " " : "",
 	    tid == s->breakin_tid ? "(break-in: created by DebugActiveProcess)" :
 	    "");
-	return 1;
+	return ok;
 }
 
 int
@@ -86,7 +102,8 @@ main(int argc, char *argv[])
 
 	if (!session_open(&s, &spec))
 		return EXIT_RUNTIME;
-	if (!session_wait_start(&s, 10000) || (n = thread_ids(s.pid, &tids)) < 0) {
+	if (!session_wait_start(&s, 10000) ||
+	    (n = session_unannounced(&s, &tids)) < 0) {
 		session_detach(&s);
 		return EXIT_RUNTIME;
 	}
@@ -95,9 +112,15 @@ main(int argc, char *argv[])
 	printf("pid %lu: %s\n", s.pid, s.cpu->name);
 	printf("%6s  %-28s %-30s %-9s %s\n", "tid", "start", "ip", "priority",
 	    "description");
-	for (i = 0; i < n; i++)
-		ok &= print_thread(&s, &mods, tids[i]);
-	printf("%d threads\n", n);
+	for (i = 0; (size_t)i < s.nthreads && !session_interrupted(); i++)
+		ok &= print_thread(&s, &mods, s.threads[i].tid, &s.threads[i]);
+	for (i = 0; i < n && !session_interrupted(); i++)
+		ok &= print_thread(&s, &mods, tids[i], NULL);
+	if (session_interrupted()) {
+		warnx("interrupted");
+		ok = 0;
+	}
+	printf("%u threads\n", (unsigned)s.nthreads + n);
 	free(tids);
 	modules_free(&mods);
 	if (!session_detach(&s))

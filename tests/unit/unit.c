@@ -256,6 +256,43 @@ test_registers(void)
 	ok(((uintptr_t)&c & 15) == 0, "union context is 16-byte aligned");
 }
 
+/*
+ * A WOW64 process on Windows has the 64-bit ntdll under its own 32-bit
+ * one (Wine 8 loads only the one: this list is made up).
+ */
+static void
+test_wow64_names(void)
+{
+	char buf[256];
+	struct module mv[3] = {
+		{ .base = 0x7ffa0000000, .size = 0x200000, .bits = 64,
+		  .name = "ntdll.dll", .path = "C:\\Windows\\System32\\ntdll.dll" },
+		{ .base = 0x77000000, .size = 0x1a0000, .bits = 32,
+		  .name = "ntdll.dll", .path = "C:\\Windows\\SysWOW64\\ntdll.dll" },
+		{ .base = 0x75000000, .size = 0x100000, .bits = 32,
+		  .name = "KERNEL32.DLL", .path = "C:\\Windows\\SysWOW64\\KERNEL32.DLL" },
+	};
+	struct modules m = { .process = NULL, .bits = 32, .v = mv, .n = 3 };
+
+	ok(module_named(&m, "ntdll") == &mv[1],
+	    "wow64: ntdll is the process's own, 32-bit one");
+	ok(module_named(&m, "system32\\ntdll") == &mv[0],
+	    "wow64: system32\\ntdll names the 64-bit one");
+	ok(module_named(&m, "SysWOW64/NTDLL.DLL") == &mv[1],
+	    "wow64: any case, either slash, with .dll");
+	ok(module_named(&m, "stem32\\ntdll") == NULL,
+	    "wow64: a directory must match whole");
+	is_str(sym_format(&m, 0x7ffa0000010, buf, sizeof(buf)),
+	    "System32\\ntdll+0x10", "wow64: the 64-bit one prints with its directory");
+	is_str(sym_format(&m, 0x77000010, buf, sizeof(buf)),
+	    "SysWOW64\\ntdll+0x10", "wow64: and so does the 32-bit one");
+	is_str(sym_format(&m, 0x75000010, buf, sizeof(buf)), "KERNEL32+0x10",
+	    "wow64: a name no other module has prints alone");
+	m.bits = 64;
+	ok(module_named(&m, "ntdll") == &mv[0],
+	    "a 64-bit process's ntdll is the 64-bit one");
+}
+
 static void
 test_names(void)
 {
@@ -289,6 +326,7 @@ test_names(void)
 	ok(module_named(&m, "kernel32") == &mv[1], "module by stem");
 	ok(module_named(&m, "kernel32.DLL") == &mv[1], "module by file name");
 	ok(module_named(&m, "kernel") == NULL, "no prefix matches");
+	test_wow64_names();
 	strwinerror(ERROR_ACCESS_DENIED, buf, sizeof(buf));
 	ok(strlen(buf) > 0 && buf[strlen(buf) - 1] != '\n',
 	    "Windows error text, without its line end");
@@ -378,6 +416,16 @@ test_exports(void)
 	ok(!sym_resolve(&m, "kernel32!#65000", &a), "unknown ordinal refused");
 	ok(sym_resolve(&m, "kernel32+0x10", &a) &&
 	    a == (addr_t)(uintptr_t)k32 + 0x10, "module+offset");
+	ok(!sym_resolve(&m, "kernel32+0x100000000", &a),
+	    "an offset past the module's end refused");
+	ok(!sym_resolve(&m, "msvcrt!printf+0xffffffffffffffff", &a),
+	    "an offset that wraps around refused");
+	snprintf(buf, sizeof(buf), "kernel32+0x%lx",
+	    (unsigned long)module_named(&m, "kernel32")->size - 1);
+	ok(sym_resolve(&m, buf, &a), "the module's last byte is in it");
+	snprintf(buf, sizeof(buf), "kernel32+0x%lx",
+	    (unsigned long)module_named(&m, "kernel32")->size);
+	ok(!sym_resolve(&m, buf, &a), "the byte after it is not");
 	modules_free(&m);
 }
 
