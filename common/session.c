@@ -298,6 +298,21 @@ session_open(struct session *s, const struct target_spec *spec)
 	return attach(s, t.pid);
 }
 
+/*
+ * Whether the target's int3 and single steps reach this debugger as
+ * STATUS_WX86_BREAKPOINT and STATUS_WX86_SINGLE_STEP: on Windows, when a
+ * 64-bit debugger debugs a 32-bit (WOW64) process.  The kernel gives an
+ * exception in 32-bit code those codes, and WOW64 turns them back into
+ * the usual ones for the program's own handlers (and for a 32-bit
+ * debugger).  Source: WRK, base/ntos/ke/amd64/exceptn.c,
+ * KiDispatchException().
+ */
+static int
+wx86_codes(const struct session *s)
+{
+	return sizeof(void *) == 8 && s->cpu != NULL && s->cpu->ptrsize == 4;
+}
+
 BOOL
 is_breakpoint_code(DWORD code)
 {
@@ -410,14 +425,16 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			s->started = s->at_start = 1;
 			if (!s->launched)
 				s->breakin_tid = ev->dwThreadId;
-		} else if (s->launched && !s->wow64_started &&
+		} else if (s->launched && !s->wow64_started && wx86_codes(s) &&
 		    ev->u.Exception.ExceptionRecord.ExceptionCode ==
 		    STATUS_WX86_BREAKPOINT_CODE) {
 			/*
 			 * On Windows the 32-bit loader of a WOW64 process
-			 * raises a breakpoint of its own as it starts, once.
-			 * Every later STATUS_WX86_BREAKPOINT is a 32-bit int3
-			 * of the target's (a 64-bit debugger sees them so).
+			 * raises a breakpoint of its own as it starts, once,
+			 * after the 64-bit loader's and before any code of
+			 * the program runs.  Every later STATUS_WX86_BREAKPOINT
+			 * is an int3 of the target's, its DebugBreak() among
+			 * them, and goes to its handlers.
 			 */
 			s->wow64_started = s->at_wow64_start = 1;
 		} else if (is_breakin(s)) {

@@ -67,8 +67,9 @@ BOOL session_continue(struct session *s, DWORD status);
  * True when the pending event is an exception that is the debugger's own
  * business, not the target's: the attach break-in, the loader's initial
  * breakpoint, a break-in that session_break() asked for, or the first
- * STATUS_WX86_BREAKPOINT of a launched WOW64 target (its 32-bit loader's).  Any other exception, a WOW64 target's
- * own int3 among them, is the target's.
+ * STATUS_WX86_BREAKPOINT of a WOW64 target that a 64-bit tool launched
+ * (its 32-bit loader's).  Any other exception, a WOW64 target's own int3
+ * among them, is the target's.
  */
 BOOL session_own_exception(const struct session *s);
 
@@ -175,9 +176,11 @@ const char *debug_event_name(DWORD code);
 const char *exception_name(DWORD code);
 
 /*
- * What a 64-bit debugger on Windows may see for a WOW64 target's INT3 and
- * single-step, instead of the usual codes; STATUS_WX86_BREAKPOINT is also
- * the WOW64 layer's own initial breakpoint.
+ * What a 64-bit debugger on Windows receives for a WOW64 target's INT3 and
+ * single step (a debug register's hit included), instead of the usual
+ * codes; STATUS_WX86_BREAKPOINT is also the WOW64 loader's own initial
+ * breakpoint.  Wine, which runs 32-bit programs as 32-bit processes,
+ * sends the usual codes.
  */
 #define STATUS_WX86_BREAKPOINT_CODE	0x4000001Fu
 #define STATUS_WX86_SINGLE_STEP_CODE	0x4000001Eu

@@ -5,10 +5,13 @@
  *   faults [-w] [-d MS] [-H vectored|frame|filter|none] [KIND...]
  *
  * KIND is av (a write to address 0x1234), div (an integer division by
- * zero), int3, ud (ud2, an illegal instruction) or raise (RaiseException
- * with the program's own code, 0xe0db0001, and three arguments).  They are
- * raised in the order given, after a pause of -d MS (default 0).  Three
- * handlers of the program's own are in place:
+ * zero), int3, ud (ud2, an illegal instruction), raise (RaiseException
+ * with the program's own code, 0xe0db0001, and three arguments) or wx86
+ * (RaiseException with STATUS_WX86_BREAKPOINT, 0x4000001f, the code a
+ * 64-bit debugger on Windows receives for a WOW64 program's int3: under
+ * Wine, whose int3 never arrives so, the way a test sends the debugger
+ * one).  They are raised in the order given, after a pause of -d MS
+ * (default 0).  Three handlers of the program's own are in place:
  *
  *   vectored  added with AddVectoredExceptionHandler: asked first
  *   frame     a frame-based handler around all the raising, in_frame():
@@ -43,6 +46,7 @@
 #include <unistd.h>
 
 #define RAISE_CODE	0xe0db0001u	/* error severity, customer bit set */
+#define WX86_BREAKPOINT	0x4000001fu	/* STATUS_WX86_BREAKPOINT */
 static const ULONG_PTR raise_args[] = { 0x11, 0x22, 0x33 };
 
 /* Symbols in the assembly below carry the C prefix: "_" on x86 only. */
@@ -88,6 +92,12 @@ do_raise(void)
 	RaiseException(RAISE_CODE, 0, 3, raise_args);
 }
 
+static void
+do_wx86(void)
+{
+	RaiseException(WX86_BREAKPOINT, 0, 0, NULL);
+}
+
 static const struct kind {
 	const char *name;
 	void (*raise)(void);
@@ -98,6 +108,7 @@ static const struct kind {
 	{ "int3", fault_int3, int3_at, int3_done },
 	{ "ud", fault_ud, ud_at, ud_done },
 	{ "raise", do_raise, NULL, NULL },
+	{ "wx86", do_wx86, NULL, NULL },
 };
 
 enum who { NOBODY, VECTORED, FRAME, FILTER };
@@ -126,6 +137,7 @@ code_name(DWORD code)
 	case EXCEPTION_BREAKPOINT: return "EXCEPTION_BREAKPOINT";
 	case EXCEPTION_ILLEGAL_INSTRUCTION: return "EXCEPTION_ILLEGAL_INSTRUCTION";
 	case RAISE_CODE: return "the program's own exception";
+	case WX86_BREAKPOINT: return "STATUS_WX86_BREAKPOINT";
 	default: return "an exception";
 	}
 }
@@ -315,6 +327,6 @@ main(int argc, char *argv[])
 	return 0;
 usage:
 	fprintf(stderr, "usage: faults [-w] [-d ms] [-H vectored|frame|filter|none] "
-	    "[av|div|int3|ud|raise ...]\n");
+	    "[av|div|int3|ud|raise|wx86 ...]\n");
 	return 2;
 }
