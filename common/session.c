@@ -425,18 +425,20 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 			s->started = s->at_start = 1;
 			if (!s->launched)
 				s->breakin_tid = ev->dwThreadId;
-		} else if (s->launched && !s->wow64_started && wx86_codes(s) &&
+		} else if (s->launched && !s->wow64_started &&
 		    ev->u.Exception.ExceptionRecord.ExceptionCode ==
 		    STATUS_WX86_BREAKPOINT_CODE) {
 			/*
 			 * On Windows the 32-bit loader of a WOW64 process
 			 * raises a breakpoint of its own as it starts, once,
 			 * after the 64-bit loader's and before any code of
-			 * the program runs.  Every later STATUS_WX86_BREAKPOINT
-			 * is an int3 of the target's, its DebugBreak() among
-			 * them, and goes to its handlers.
+			 * the program runs; a 64-bit debugger gets it with
+			 * this code.  Every later STATUS_WX86_BREAKPOINT is an
+			 * int3 of the target's, its DebugBreak() among them,
+			 * and goes to its handlers; so is any such code from
+			 * a process that gives no 32-bit loader's breakpoint.
 			 */
-			s->wow64_started = s->at_wow64_start = 1;
+			s->wow64_started = s->at_wow64_start = wx86_codes(s);
 		} else if (is_breakin(s)) {
 			s->breaking = 0;
 			s->at_breakin = 1;
