@@ -2,7 +2,7 @@
  * faults: raise exceptions on request, and say which of the program's own
  * handlers saw each one and which one took it.
  *
- *   faults [-w] [-d MS] [-H vectored|frame|filter|none] [KIND...]
+ *   faults [-w] [-d MS] [-f FILE] [-H vectored|frame|filter|none] [KIND...]
  *
  * KIND is av (a write to address 0x1234), div (an integer division by
  * zero), int3, ud (ud2, an illegal instruction), raise (RaiseException
@@ -11,7 +11,9 @@
  * 64-bit debugger on Windows receives for a WOW64 program's int3: under
  * Wine, whose int3 never arrives so, the way a test sends the debugger
  * one).  They are raised in the order given, after a pause of -d MS
- * (default 0).  Three handlers of the program's own are in place:
+ * (default 0), and with -f only once FILE exists (a test creates it when
+ * its debugger is ready).  Three handlers of the program's own are in
+ * place:
  *
  *   vectored  added with AddVectoredExceptionHandler: asked first
  *   frame     a frame-based handler around all the raising, in_frame():
@@ -229,12 +231,14 @@ print_first_line(void *frame)
 }
 
 static void
-raise_each(int n, char **names, unsigned long delay)
+raise_each(int n, char **names, unsigned long delay, const char *go)
 {
 	size_t i;
 	int k;
 
 	Sleep(delay);
+	while (go != NULL && GetFileAttributesA(go) == INVALID_FILE_ATTRIBUTES)
+		Sleep(50);
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			if (strcmp(names[k], kinds[i].name) == 0)
@@ -257,7 +261,7 @@ raise_each(int n, char **names, unsigned long delay)
  * function's frame, so that the frame handler covers it.
  */
 __declspec(dllexport) __attribute__((noinline)) void
-in_frame(int n, char **names, unsigned long delay, int wait)
+in_frame(int n, char **names, unsigned long delay, const char *go, int wait)
 {
 #ifdef _WIN64
 	/*
@@ -275,7 +279,7 @@ in_frame(int n, char **names, unsigned long delay, int wait)
 	__writefsdword(0, (DWORD)(uintptr_t)&rec);
 	print_first_line((void *)&rec);
 #endif
-	raise_each(n, names, delay);
+	raise_each(n, names, delay, go);
 	while (wait)
 		Sleep(1000);
 #ifndef _WIN64
@@ -300,11 +304,13 @@ main(int argc, char *argv[])
 	static const char *const takers[] = { "none", "vectored", "frame",
 	    "filter" };
 	unsigned long delay = 0;
+	const char *go = NULL;
 	int c, i, wait = 0;
 
-	while ((c = getopt(argc, argv, "d:H:w")) != -1)
+	while ((c = getopt(argc, argv, "d:f:H:w")) != -1)
 		switch (c) {
 		case 'd': delay = strtoul(optarg, NULL, 0); break;
+		case 'f': go = optarg; break;
 		case 'H':
 			for (i = 0; i < 4 && strcmp(optarg, takers[i]) != 0; i++)
 				;
@@ -323,10 +329,11 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IONBF, 0);
 	AddVectoredExceptionHandler(1, vectored_handler);
 	SetUnhandledExceptionFilter(unhandled_filter);
-	in_frame(argc - optind, argv + optind, delay, wait);
+	in_frame(argc - optind, argv + optind, delay, go, wait);
 	return 0;
 usage:
-	fprintf(stderr, "usage: faults [-w] [-d ms] [-H vectored|frame|filter|none] "
+	fprintf(stderr, "usage: faults [-w] [-d ms] [-f file] "
+	    "[-H vectored|frame|filter|none] "
 	    "[av|div|int3|ud|raise|wx86 ...]\n");
 	return 2;
 }

@@ -141,6 +141,23 @@ for combo in $COMBOS; do
 		is "$(handled)" "vectored=0 frame=2 filter=0 untaken=0" \
 		    "$combo wx86: the frame handler took both"
 	fi
+
+	# Attached, no STATUS_WX86_BREAKPOINT is the debugger's: an attach has
+	# no loader breakpoint to come.  faults raises its one only once the
+	# break-in's breakpoint has arrived (-f: when the file exists).
+	go=${tmp#"$top"/}/go.$a.$t
+	start "$a" faults -f "$go" wx86
+	timeout -k 5 60 $RUN "build/$t/events.exe" -s 30 "$pid" > "$tmp/attached" 2>&1 &
+	events_pid=$!
+	wait_for "$tmp/attached" ' -- the attach break-in'
+	: > "$go"
+	wait $events_pid
+	is "$(tr -d '\r' < "$tmp/attached" | grep -c '^1 EXCEPTION_DEBUG_EVENT .*STATUS_WX86_BREAKPOINT (0x4000001f), first chance')" 1 \
+	    "$combo attached wx86: it reached events"
+	unlike "$tmp/attached" 'WOW64 layer' "$combo attached wx86: it is not taken for the WOW64 loader's"
+	wait_for "$out" '^handled '
+	is "$(sed -n 's/^handled //p' "$out" | tr -d '\r')" "vectored=0 frame=1 filter=0 untaken=0" \
+	    "$combo attached wx86: the frame handler took it"
 done
 
 done_testing
