@@ -28,6 +28,9 @@ struct session {
 	int wow64_started;	/* a launched WOW64 target's 32-bit loader has
 				   raised its breakpoint */
 	int at_wow64_start;	/* ... and it is the event being handled */
+	int wow64_layer;	/* WOW64's wow64.dll was loaded (Windows): a
+				   launched target's start is its 32-bit
+				   loader's breakpoint */
 	int breaking;		/* session_break() asked; its breakpoint is on its way */
 	int at_breakin;		/* ... and it is the event being handled */
 	unsigned long born;	/* threads announced so far */
@@ -82,8 +85,10 @@ DWORD session_default_status(const struct session *s);
 
 /*
  * Run the event loop until the first breakpoint: the break-in after an
- * attach, or the loader's breakpoint after a launch.  Leaves that event
- * pending, so the whole target stays stopped.  FALSE (after printing why)
+ * attach, or the loader's breakpoint after a launch (of a WOW64 program
+ * on Windows, the second one, its 32-bit loader's, once its 32-bit DLLs
+ * are loaded).  Leaves that event pending, so the whole target stays
+ * stopped.  FALSE (after printing why)
  * if it does not come within timeout ms or the target exits first.
  */
 BOOL session_wait_start(struct session *s, DWORD timeout);
