@@ -15,10 +15,13 @@ bp_init(struct bpset *b, struct session *s)
 }
 
 /*
- * Write code bytes.  WriteProcessMemory usually manages on a read-only
- * code page by itself (Windows changes the protection for the moment);
- * where it does not, make the page writable, write, and put its
- * protection back.
+ * Write code bytes.  WriteProcessMemory manages on code by itself:
+ * Windows' makes a range that is executable but not writable
+ * (PAGE_EXECUTE_READ) writable for the moment of the write, puts its
+ * protection back and flushes the instruction cache, and refuses only a
+ * PAGE_READONLY or PAGE_NOACCESS range (source: ReactOS,
+ * dll/win32/kernel32/client/proc.c, WriteProcessMemory()).  For such a
+ * range, make it writable here, write, and put its protection back.
  */
 static BOOL
 code_write(HANDLE process, addr_t a, const void *buf, size_t n)

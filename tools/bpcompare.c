@@ -376,11 +376,11 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
-			fprintf(opt.log, "tid %lu: %s at 0x%llx; passed to "
-			    "the target\n",
-			    tid, exception_name(er->ExceptionCode) ?
-			    exception_name(er->ExceptionCode) : "an exception",
-			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
+			fprintf(opt.log, "tid %lu: %s at 0x%llx; %s\n",
+			    tid, exception_name(er->ExceptionCode),
+			    (unsigned long long)(uintptr_t)er->ExceptionAddress,
+			    session_own_exception(&r->s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		return 0;
 	}
 	if ((done = step_end(&r->bp, tid, status)) != 0) {

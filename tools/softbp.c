@@ -235,10 +235,13 @@ main(int argc, char *argv[])
 		    (k = step_end(&r.bp, r.s.ev.dwThreadId, &status)) != 0) {
 			ok = k > 0;	/* stepped past it; 0xCC is back */
 		} else if (er != NULL && is_breakpoint_code(er->ExceptionCode)) {
+			/* The target's own, or (on Windows) the WOW64 loader's. */
 			printf("tid %lu: a breakpoint at %s that is not ours; "
-			    "passed to the target\n", r.s.ev.dwThreadId,
+			    "%s\n", r.s.ev.dwThreadId,
 			    sym_format(&r.mods, (addr_t)(uintptr_t)
-			    er->ExceptionAddress, where, sizeof(where)));
+			    er->ExceptionAddress, where, sizeof(where)),
+			    session_own_exception(&r.s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		}
 		if (r.s.exited)
 			break;
