@@ -174,7 +174,7 @@ bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
 	unsigned char *p = buf;
 	size_t i;
 
-	if (!mem_read(b->s->process, a, buf, n))
+	if (!guard_read(b, a, buf, n))
 		return FALSE;
 	for (i = 0; i < b->nsoft; i++)
 		if (b->soft[i]->inserted && b->soft[i]->addr >= a &&
@@ -449,6 +449,34 @@ guard_disarm(struct bpset *b, struct guardpage *pg)
 	return TRUE;
 }
 
+BOOL
+guard_read(struct bpset *b, addr_t a, void *buf, size_t n)
+{
+	struct guardpage *pg;
+	DWORD ps = page_size(), err;
+	size_t i;
+	BOOL ok = TRUE, read;
+
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->armed && pg->base < a + n && a < pg->base + ps) {
+			pg->lifted = 1;
+			ok &= guard_disarm(b, pg);
+		}
+	}
+	read = ok && mem_read(b->s->process, a, buf, n);
+	err = GetLastError();
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->lifted) {
+			pg->lifted = 0;
+			ok &= guard_arm(b, pg);
+		}
+	}
+	SetLastError(err);
+	return read && ok;
+}
+
 struct guardbp *
 guard_insert(struct bpset *b, addr_t a, size_t size, const char *location)
 {
@@ -614,7 +642,7 @@ bp_trap(struct bpset *b, HANDLE thread, int on)
 	tr->op = flags_op(b, reg_get(cpu->ip, &c));
 	sp = reg_get(cpu->sp, &c);
 	tr->loads_tf = tr->op == FLAGS_POPF &&
-	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF);
+	    guard_read(b, sp + 1, &tf, 1) && (tf & STACK_TF);
 	ok = TRUE;
 	if (!tr->own) {
 		reg_set(cpu->flags, &c, f | TRAP_FLAG);
@@ -659,7 +687,7 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 		*status = DBG_EXCEPTION_NOT_HANDLED;
 	sp = reg_get(cpu->sp, &c);
 	if (done.op == FLAGS_PUSHF && !done.own &&
-	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF)) {
+	    guard_read(b, sp + 1, &tf, 1) && (tf & STACK_TF)) {
 		/* pushf ran with our TF set and copied it: take it out there. */
 		tf &= ~STACK_TF;
 		if (mem_write(b->s->process, sp + 1, &tf, 1))

@@ -130,8 +130,9 @@ on_single_step(struct run *r, DWORD *status)
 
 /*
  * Fill the slots from the KIND LOCATION pairs; FALSE after saying why.
- * Refused: what DR7 cannot watch (length 8 on a 32-bit target, an address
- * not aligned to its length), memory that is not there, a write watch on
+ * Refused: what DR7 cannot watch (length 8 in a 32-bit tool, which may
+ * run where the CPU is not in IA-32e mode; an address not aligned to its
+ * length), memory that is not there, a write watch on
  * memory the target cannot write, and more breakpoints than the target
  * leaves slots free: a program may use debug registers itself, and those
  * stay its own.
@@ -162,9 +163,9 @@ set_slots(struct run *r, int n, char **pairs)
 		parse_hw_kind(pairs[2 * i], &hw->rw, &hw->len);
 		if (!sym_resolve(&r->mods, pairs[2 * i + 1], &hw->addr))
 			return FALSE;
-		if (hw->len == 8 && r->s.cpu->ptrsize == 4) {
-			warnx("%s: length 8 needs a 64-bit target; pid %lu is "
-			    "32-bit", what, r->s.pid);
+		if (hw->len > r->s.cpu->watch_max) {
+			warnx("%s: length 8 needs the CPU in 64-bit (IA-32e) "
+			    "mode; use the 64-bit hwbp, on 64-bit Windows", what);
 			return FALSE;
 		}
 		if (hw->addr % hw->len != 0) {
