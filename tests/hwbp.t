@@ -133,6 +133,27 @@ DR1 = $cc ($C), read/write, 8 bytes, value 0x0" "$combo: DR0 = w8, DR1 = rw8 on 
 		is "$(cat "$tmp/stderr")" "hwbp: w8 $cc: length 8 needs the CPU in 64-bit (IA-32e) mode; use the 64-bit hwbp, on 64-bit Windows" \
 		    "$combo: w8 in a 32-bit tool: says why"
 	fi
+
+	# A REP string instruction traps after each iteration, the IP still
+	# on it: calls' copy_rep copies "abcde" to calls!dst with rep movsb.
+	# Byte 2 is written by the third of five iterations, the instruction
+	# still under way; byte 4 by the last, after which the IP is past it.
+	tool "$t" hwbp -n 2 w1 'calls!dst+2' w1 'calls!dst+4' -- "build/$a/calls.exe" -b
+	lpid=$(sed -n 's/^pid \([0-9]*\) .*: started; .*/\1/p' "$tmp/stdout")
+	winpids="$winpids $lpid"
+	is "$rc" 0 "$combo: hwbp w1 on calls!dst, written by rep movsb: exit 0"
+	is "$(grep -A2 '^hit ' "$tmp/stdout" | sed 's/  tid [0-9]*  /  tid T  /; s/copy_rep+0x[0-9a-f]*:/copy_rep+X:/; s/ptr es:/ptr /; s/\[[er]\([ds]i\)\]/[Xi]/g')" \
+	    "hit 1  tid T  DR0 (write, 1 byte) at calls!dst+0x2
+    calls!copy_rep+X: rep movsb byte ptr [Xi], byte ptr [Xi]    <- under way: a REP string instruction traps after each iteration, the IP still on it
+    value 0x63 (was 0x0)
+hit 2  tid T  DR1 (write, 1 byte) at calls!dst+0x4
+    calls!copy_rep+X: rep movsb byte ptr [Xi], byte ptr [Xi]    <- already run: a data breakpoint fires after the access
+    value 0x65 (was 0x0)" \
+	    "$combo: rep movsb: the 3rd byte's hit names the rep movsb, still under way; the 5th's, run"
+	is "$(sed -n 's/^    \(calls!copy_rep+0x[0-9a-f]*\): rep movsb.*/\1/p' "$tmp/stdout" | sort -u | wc -l)" 1 \
+	    "$combo: rep movsb: both hits name the same instruction"
+	is "$(dr7s "$lpid")" "0 " "$combo: rep movsb: afterwards DR7 is zero in calls"
+	stop "$lpid"
 done
 
 # A thread created after the breakpoint was set gets it too.  Each worker
