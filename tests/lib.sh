@@ -27,7 +27,9 @@ trap 'exit 1' INT TERM
 # --- TAP ---------------------------------------------------------------
 pass() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
 fail() { ntests=$((ntests + 1)); nfailed=$((nfailed + 1)); echo "not ok $ntests - $*"; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# diag LINES...: on stderr, where prove shows it even when it hides the
+# test's own lines.
+diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
 
 # skip DESCRIPTION REASON: a check that cannot be made here, shown as a
 # skip with its reason (prove counts it apart, never as a pass).
