@@ -642,7 +642,7 @@ bp_trap(struct bpset *b, HANDLE thread, int on)
 	tr->op = flags_op(b, reg_get(cpu->ip, &c));
 	sp = reg_get(cpu->sp, &c);
 	tr->loads_tf = tr->op == FLAGS_POPF &&
-	    guard_read(b, sp + 1, &tf, 1) && (tf & STACK_TF);
+	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF);
 	ok = TRUE;
 	if (!tr->own) {
 		reg_set(cpu->flags, &c, f | TRAP_FLAG);
@@ -687,7 +687,7 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 		*status = DBG_EXCEPTION_NOT_HANDLED;
 	sp = reg_get(cpu->sp, &c);
 	if (done.op == FLAGS_PUSHF && !done.own &&
-	    guard_read(b, sp + 1, &tf, 1) && (tf & STACK_TF)) {
+	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF)) {
 		/* pushf ran with our TF set and copied it: take it out there. */
 		tf &= ~STACK_TF;
 		if (mem_write(b->s->process, sp + 1, &tf, 1))
