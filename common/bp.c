@@ -177,7 +177,7 @@ bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
 	unsigned char *p = buf;
 	size_t i;
 
-	if (!mem_read(b->s->process, a, buf, n))
+	if (!guard_read(b, a, buf, n))
 		return FALSE;
 	for (i = 0; i < b->nsoft; i++)
 		if (b->soft[i]->inserted && b->soft[i]->addr >= a &&
@@ -450,6 +450,34 @@ guard_disarm(struct bpset *b, struct guardpage *pg)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+BOOL
+guard_read(struct bpset *b, addr_t a, void *buf, size_t n)
+{
+	struct guardpage *pg;
+	DWORD ps = page_size(), err;
+	size_t i;
+	BOOL ok = TRUE, read;
+
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->armed && pg->base < a + n && a < pg->base + ps) {
+			pg->lifted = 1;
+			ok &= guard_disarm(b, pg);
+		}
+	}
+	read = ok && mem_read(b->s->process, a, buf, n);
+	err = GetLastError();
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->lifted) {
+			pg->lifted = 0;
+			ok &= guard_arm(b, pg);
+		}
+	}
+	SetLastError(err);
+	return read && ok;
 }
 
 struct guardbp *
