@@ -19,7 +19,7 @@ TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self ra
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep
-LIB     = args bp cfi cpu dis emu err expr flags look mem out pdata pe session space sym target teb tool unwind
+LIB     = args bp cfi cpu dis emu err expr flags look mem out pdata pe session space stay sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
