@@ -526,6 +526,8 @@ trap_forget(struct bpset *b, struct trap *tr)
 {
 	if (tr->stepping)
 		b->nsteppers--;
+	if (tr->displaced != NULL)
+		b->ndisplaced--;
 	*tr = b->traps[--b->ntraps];
 }
 
@@ -825,6 +827,7 @@ displaced_step(struct bpset *b, DWORD tid, struct softbp *bp)
 	if (t == NULL || !bp_trap(b, t->handle, 1))
 		return FALSE;
 	trap_of(b, tid)->displaced = bp;
+	b->ndisplaced++;
 	return TRUE;
 }
 
@@ -1083,7 +1086,7 @@ done:
 	b->nslots = 0;
 	for (i = 0; i < DR_SLOTS; i++)
 		b->hw[i].used = 0;
-	b->ntraps = b->nsteppers = 0;
+	b->ntraps = b->nsteppers = b->ndisplaced = 0;
 	return ok;
 }
 

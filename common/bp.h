@@ -32,6 +32,8 @@ struct softbp {
 	int how;
 	struct insn insn;
 	addr_t copy;
+	const char *noemu, *nodisp;	/* why not emulated, not displaced
+					   (NULL: not tried, or done) */
 };
 
 /* A hardware breakpoint: one of the four debug-register slots. */
@@ -118,6 +120,7 @@ struct bpset {
 	 * (0 until one is needed; bp_cleanup() frees it).
 	 */
 	int mode;			/* PASS_*; 0 is PASS_HOLD */
+	size_t ndisplaced;		/* displaced steps under way */
 	addr_t scratch;
 	unsigned nslots;		/* copies in it so far */
 };

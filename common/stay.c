@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+
 #include "emu.h"
 #include "err.h"
 #include "mem.h"
@@ -170,26 +171,43 @@ decide(struct bpset *b, struct dis *d, struct softbp *bp)
 	if (mode != PASS_EMULATE && mode != PASS_DISPLACED)
 		return TRUE;
 	branch = (bp->insn.flags & (INSN_CALL | INSN_JUMP | INSN_RET)) != 0;
-	printf("breakpoint at 0x%llx, %s: ", (unsigned long long)bp->addr,
-	    bp->insn.text);
 	if ((mode == PASS_EMULATE || branch) &&
-	    emu_can(b->s->cpu, &bp->insn, &why_emu)) {
+	    emu_can(b->s->cpu, &bp->insn, &why_emu))
 		bp->how = PASS_EMULATE;
-		printf("emulated at each hit; the INT3 stays\n");
-	} else if (displace(b, bp, &why_dis)) {
+	else if (displace(b, bp, &why_dis))
 		bp->how = PASS_DISPLACED;
-		if (why_emu != NULL)
-			printf("cannot emulate (%s); ", why_emu);
-		printf("displaced: its copy at 0x%llx runs at each hit; the "
-		    "INT3 stays\n", (unsigned long long)bp->copy);
-	} else {
+	else
 		bp->how = PASS_HOLD;
-		if (why_emu != NULL)
-			printf("cannot emulate (%s); ", why_emu);
-		printf("cannot displace (%s): at each hit the byte goes out, "
-		    "the other threads held\n", why_dis);
-	}
+	bp->noemu = why_emu;
+	bp->nodisp = why_dis;
 	return TRUE;
+}
+
+char *
+stay_describe(const struct softbp *bp, char *buf, size_t n)
+{
+	int k = 0;
+
+	if (bp->noemu != NULL)
+		k = snprintf(buf, n, "cannot emulate (%s); ", bp->noemu);
+	if (k < 0 || (size_t)k >= n)
+		k = 0;
+	switch (bp->how) {
+	case PASS_EMULATE:
+		snprintf(buf + k, n - k, "emulated at each hit; the INT3 stays");
+		break;
+	case PASS_DISPLACED:
+		snprintf(buf + k, n - k, "displaced: its copy at 0x%llx runs at "
+		    "each hit; the INT3 stays", (unsigned long long)bp->copy);
+		break;
+	default:
+		snprintf(buf + k, n - k, bp->nodisp != NULL ? "cannot displace "
+		    "(%s): at each hit the byte goes out, the other threads "
+		    "held" : "at each hit the byte goes out%s", bp->nodisp ?
+		    bp->nodisp : bp->how == PASS_REINSERT ? ", the other "
+		    "threads running" : ", the other threads held");
+	}
+	return buf;
 }
 
 int

@@ -34,11 +34,18 @@ const char *pass_name(int how);
  *     brings the IP back.  Branches, calls and returns cannot run
  *     elsewhere: they are emulated; what neither way can run, held;
  *   PASS_HOLD, PASS_REINSERT: the classic way, step_begin().
- * The first hit of each breakpoint decides, and says on stdout, once,
- * what it will be.  Returns the PASS_* used this time, or 0 (after
+ * The first hit of each breakpoint decides (bp->how; stay_describe()
+ * says what and why).  Returns the PASS_* used this time, or 0 (after
  * printing why) on failure.
  */
 int stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
     union context *c);
+
+/*
+ * What stay_pass() decided for bp, for a person, into buf: "emulated at
+ * each hit; the INT3 stays", "cannot emulate (why); displaced: its copy
+ * at 0x... runs at each hit; the INT3 stays", and so on.  Returns buf.
+ */
+char *stay_describe(const struct softbp *bp, char *buf, size_t n);
 
 #endif

@@ -147,7 +147,8 @@ on_hit(struct run *r, struct softbp *bp)
 	int late = !bp->inserted;
 	struct insn in;
 	union context c;
-	int how;
+	char why[200];
+	int how, first;
 
 	/* The registers, with the IP pointed back at the INT3. */
 	if (!soft_context(&r->bp, bp, tid, &c))
@@ -173,8 +174,14 @@ on_hit(struct run *r, struct softbp *bp)
 	 * Otherwise the IP goes back and the byte out for good.
 	 */
 	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))) {
+		first = bp->how == 0;
 		how = stay_pass(&r->bp, r->dis, bp, tid, &c);
 		passes[how]++;
+		if (first && how != 0 && r->bp.mode != PASS_HOLD &&
+		    r->bp.mode != PASS_REINSERT)
+			printf("breakpoint at 0x%llx, %s: %s\n", (unsigned long long)
+			    bp->addr, bp->insn.text, stay_describe(bp, why,
+			    sizeof(why)));
 		return how != 0;
 	}
 	return soft_hit(&r->bp, bp, tid, &c);
