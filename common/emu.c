@@ -85,8 +85,8 @@ write_reg(const struct cpu *cpu, const struct place *p, union context *c,
 }
 
 /*
- * The jcc conditions, from the flags.  Source: Intel SDM vol. 2,
- * "Jcc—Jump if Condition Is Met", and appendix B.1.4.7 (condition codes).
+ * The jcc conditions, from the flags.  Source: Intel SDM vol. 2, the
+ * table of the Jcc instruction ("Jump if Condition Is Met").
  */
 int
 emu_condition(const char *mnem, uint32_t f)

@@ -216,11 +216,22 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 {
 	const struct cpu *cpu = b->s->cpu;
 	struct thread *t = session_thread(b->s, tid);
+	unsigned char code[16];
 	struct emu_write w;
 	const char *why;
 	int how;
 
-	if (t == NULL || (bp->how == 0 && !decide(b, d, bp)))
+	if (t == NULL)
+		return 0;
+	/*
+	 * The INT3 stays, so the target can rewrite the rest of the
+	 * instruction under it meanwhile: what runs must be what is there.
+	 */
+	if (bp->how != 0 && (bp->how == PASS_EMULATE || bp->how == PASS_DISPLACED) &&
+	    (!bp_read(b, bp->addr, code, bp->insn.len) ||
+	    memcmp(code, bp->insn.bytes, bp->insn.len) != 0))
+		bp->how = 0;
+	if (bp->how == 0 && !decide(b, d, bp))
 		return 0;
 	how = bp->how;
 	/*

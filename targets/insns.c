@@ -9,8 +9,10 @@
  * kind), the 16 conditional jumps on each of 32 flag settings (at_jo ..
  * at_jg, and at_jne_near with a 32-bit displacement), and calls, jumps
  * and returns of every form (at_call_rel .. at_ret_imm).  A jcc that is
- * taken skips one nop, so where the IP lands shows which way it went.
- * Last line: "done".  A debugger that puts an INT3 on a label sees it
+ * not taken counts itself in "not_taken", which a taken one skips, so
+ * where the IP lands shows which way it went.  Last line: "done: N
+ * jumps not taken", the same on every CPU, and under any debugger that
+ * gets the jumps right.  A debugger that puts an INT3 on a label sees it
  * once a round (the jcc labels 32 times a round, at_add_eax and the
  * other arithmetic ones once per value).
  */
@@ -35,6 +37,7 @@
 #define ADDR(n) "lea rax, [rip + " #n "]\n"
 #define MEM(n) "[rip + " #n "]"
 #define DATA ".quad"
+#define NOT_TAKEN "dword ptr [rip + not_taken]"
 #else
 #define SYM(n)	"_" #n
 #define AX "eax"
@@ -50,6 +53,7 @@
 #define ADDR(n) "mov eax, offset " #n "\n"
 #define MEM(n) "[" #n "]"
 #define DATA ".long"
+#define NOT_TAKEN "dword ptr [_not_taken]"
 #endif
 
 /* A label a debugger finds as insns!NAME: global here, exported below. */
@@ -94,30 +98,40 @@ arith(uintptr_t v __attribute__((unused)))
 	    "ret\n");
 }
 
-/* The 16 conditions, each with the flags in f; a taken jump skips a nop. */
+/*
+ * The 16 conditions, each with the flags in f.  A jump not taken runs
+ * into a count of those (in ecx, by lea, which leaves the flags alone),
+ * which a taken one skips: where the IP goes shows which way it went,
+ * and the count at the end says so too.
+ */
+__declspec(dllexport) volatile LONG not_taken;
+#define NOTE "lea ecx, [" CX " + 1]\n 1:\n"
+
 __attribute__((naked, noinline)) static void
 conds(uintptr_t f __attribute__((unused)))
 {
 	INTEL(ARG1
 	    "push " AX "\n"
 	    "popf\n"
-	    LABEL(at_jo) "jo 1f\n nop\n 1:\n"
-	    LABEL(at_jno) "jno 1f\n nop\n 1:\n"
-	    LABEL(at_jb) "jb 1f\n nop\n 1:\n"
-	    LABEL(at_jae) "jae 1f\n nop\n 1:\n"
-	    LABEL(at_je) "je 1f\n nop\n 1:\n"
-	    LABEL(at_jne) "jne 1f\n nop\n 1:\n"
-	    LABEL(at_jbe) "jbe 1f\n nop\n 1:\n"
-	    LABEL(at_ja) "ja 1f\n nop\n 1:\n"
-	    LABEL(at_js) "js 1f\n nop\n 1:\n"
-	    LABEL(at_jns) "jns 1f\n nop\n 1:\n"
-	    LABEL(at_jp) "jp 1f\n nop\n 1:\n"
-	    LABEL(at_jnp) "jnp 1f\n nop\n 1:\n"
-	    LABEL(at_jl) "jl 1f\n nop\n 1:\n"
-	    LABEL(at_jge) "jge 1f\n nop\n 1:\n"
-	    LABEL(at_jle) "jle 1f\n nop\n 1:\n"
-	    LABEL(at_jg) "jg 1f\n nop\n 1:\n"
-	    LABEL(at_jne_near) "jne 1f\n .skip 200, 0x90\n 1:\n"
+	    "mov ecx, 0\n"		/* the count, in ecx: lea changes no flag */
+	    LABEL(at_jo) "jo 1f\n" NOTE
+	    LABEL(at_jno) "jno 1f\n" NOTE
+	    LABEL(at_jb) "jb 1f\n" NOTE
+	    LABEL(at_jae) "jae 1f\n" NOTE
+	    LABEL(at_je) "je 1f\n" NOTE
+	    LABEL(at_jne) "jne 1f\n" NOTE
+	    LABEL(at_jbe) "jbe 1f\n" NOTE
+	    LABEL(at_ja) "ja 1f\n" NOTE
+	    LABEL(at_js) "js 1f\n" NOTE
+	    LABEL(at_jns) "jns 1f\n" NOTE
+	    LABEL(at_jp) "jp 1f\n" NOTE
+	    LABEL(at_jnp) "jnp 1f\n" NOTE
+	    LABEL(at_jl) "jl 1f\n" NOTE
+	    LABEL(at_jge) "jge 1f\n" NOTE
+	    LABEL(at_jle) "jle 1f\n" NOTE
+	    LABEL(at_jg) "jg 1f\n" NOTE
+	    LABEL(at_jne_near) "jne 2f\n lea ecx, [" CX " + 1]\n .skip 200, 0x90\n 2:\n"
+	    "add " NOT_TAKEN ", ecx\n"
 	    "ret\n");
 }
 
@@ -239,6 +253,6 @@ main(int argc, char *argv[])
 		}
 		branches();
 	}
-	printf("done\n");
+	printf("done: %ld jumps not taken\n", not_taken);
 	return 0;
 }

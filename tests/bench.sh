@@ -12,7 +12,9 @@
 # Breakpoints, on printf_loop -d 0 calling printf back to back:
 #   bpcompare: us per hit of INT3, hardware execute and guard page on
 #            msvcrt!printf, against its own floor (one single-step round
-#            trip), measured in the same run; lesson 08 reads this table
+#            trip), measured in the same run; lesson 08 reads this table;
+#            and the INT3s that stay (lesson 14): emulated (goal 1.2x the
+#            floor) and displaced (goal 2.2x)
 set -e
 cd "$(dirname "$0")/.."
 : "${RUN=wine}"
@@ -85,8 +87,9 @@ for arch in x64 x86; do
 	until grep -q '^pid=' "$tmp/pl" 2>/dev/null; do sleep 0.05; done
 	pid=$(sed -n '1s/^pid=\([0-9]*\).*/\1/p' "$tmp/pl" | tr -d '\r')
 	$RUN "build/$arch/bpcompare.exe" --csv -n "${BENCH_HITS:-2000}" -s 10 \
+	    -k int3,hw,guard,emulate,displaced \
 	    --count 'printf_loop!calls' "$pid" 'msvcrt!printf' | tr -d '\r' |
-	    grep -E '^(floor|int3|hw|guard),' > "$tmp/bp"
+	    grep -E '^(floor|int3|hw|guard|emulate|displaced),' > "$tmp/bp"
 	$RUN taskkill /F /PID "$pid" > /dev/null 2>&1
 	bfloor=$(awk -F, '$1 == "floor" { print $5 }' "$tmp/bp")
 	row "$arch" "floor: one debug event (bpcompare)" "$bfloor" us 1.00
