@@ -41,9 +41,10 @@ usage(int status)
 	    "usage: softbp [-1r] [-m mode] [-n hits] [-s seconds] pid|name location...\n"
 	    "       softbp [-1r] [-m mode] [-n hits] [-s seconds] location... -- program [args]\n"
 	    "  -1  one-shot: remove each breakpoint after its first hit\n"
-	    "  -m  how a thread gets past a persistent breakpoint: hold (the byte\n"
-	    "      goes out, the other threads held; the default), reinsert (the\n"
-	    "      others run on), emulate, displaced (the INT3 stays)\n"
+	    "  -m  how a thread gets past a persistent breakpoint: emulate (the\n"
+	    "      default) or displaced (the INT3 stays), hold (the byte goes\n"
+	    "      out, the other threads held: lesson 04), reinsert (the byte goes\n"
+	    "      out, the others run on)\n"
 	    "  -r  print the registers at each hit\n"
 	    "  -n  stop after this many hits      -s  stop after this many seconds\n"
 	    "  location: 0x401530, module!export[+0x10], module!#ordinal, module+0x1530\n");
@@ -195,7 +196,7 @@ main(int argc, char *argv[])
 	const EXCEPTION_RECORD *er;
 	struct softbp *bp;
 	char **cmd, where[160];
-	int ch, i, oneshot = 0, mode = PASS_HOLD;
+	int ch, i, oneshot = 0, mode = PASS_EMULATE;
 	BOOL ok = TRUE;
 	DWORD status;
 	addr_t *a;
