@@ -35,7 +35,8 @@ const char *pass_name(int how);
  *     elsewhere: they are emulated; what neither way can run, held;
  *   PASS_HOLD, PASS_REINSERT: the classic way, step_begin().
  * The first hit of each breakpoint decides (bp->how; stay_describe()
- * says what and why).  Returns the PASS_* used this time, or 0 (after
+ * says what and why), and so does the next hit that finds other bytes
+ * under the INT3 than those decided on: the target rewrote its code.  Returns the PASS_* used this time, or 0 (after
  * printing why) on failure.
  */
 int stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,

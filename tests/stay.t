@@ -86,4 +86,10 @@ for combo in $COMBOS; do
 	stop "$pid"
 done
 
+# A mode that does not exist: usage, before anything is touched.
+tool x64 softbp -m sideways 1 'race!work'
+is "$rc" 2 "-m sideways: exit 2"
+is "$(cat "$tmp/stderr")" 'softbp: -m: "sideways" is not a mode; use hold, reinsert, emulate or displaced' \
+    "-m sideways: one line naming the modes"
+
 done_testing
