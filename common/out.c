@@ -3,6 +3,7 @@
 #include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <windows.h>
 
@@ -36,19 +37,65 @@ static struct {
 	volatile LONG copying;	/* the writer may hold lines not yet shown */
 } w;
 
+/*
+ * How many bytes at the end of s[0..n) begin a UTF-8 character that is
+ * not complete yet: its rest is still in the pipe.
+ */
+static DWORD
+cut_tail(const unsigned char *s, DWORD n)
+{
+	DWORD i, need;
+
+	for (i = 1; i <= 3 && i <= n; i++) {
+		if ((s[n - i] & 0xc0) == 0x80)
+			continue;	/* a continuation byte */
+		need = s[n - i] >= 0xf0 ? 4 : s[n - i] >= 0xe0 ? 3 :
+		    s[n - i] >= 0xc0 ? 2 : 1;
+		return need > i ? i : 0;
+	}
+	return 0;
+}
+
+/*
+ * Put n bytes of the tools' UTF-8 on the console.  ASCII goes as it is;
+ * text with other characters goes as UTF-16 through WriteConsoleW, so
+ * that a name outside ASCII shows right whatever the console's code page.
+ */
+static void
+put_console(const char *s, DWORD n)
+{
+	static WCHAR wide[OUT_BUFSIZE];
+	DWORD i, put, off;
+	int nw;
+
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i < n && (nw = MultiByteToWideChar(CP_UTF8, 0, s, (int)n, wide,
+	    OUT_BUFSIZE)) > 0 && WriteConsoleW(w.console, wide, (DWORD)nw, &put,
+	    NULL))
+		return;
+	for (off = 0; off < n; off += put)
+		if (!WriteFile(w.console, s + off, n - off, &put, NULL) ||
+		    put == 0)
+			break;	/* the console is gone: drop it */
+}
+
 /* Copy everything the pipe holds to the console.  TRUE if there was any. */
 static BOOL
 copy_pipe(char *buf, DWORD size)
 {
-	DWORD avail, n, put, off;
+	static DWORD held;	/* the start of a character, from last time */
+	DWORD avail, n, cut;
 	BOOL any = FALSE;
 
 	while (PeekNamedPipe(w.pipe, NULL, 0, NULL, &avail, NULL) && avail > 0 &&
-	    ReadFile(w.pipe, buf, avail < size ? avail : size, &n, NULL)) {
-		for (off = 0; off < n; off += put)
-			if (!WriteFile(w.console, buf + off, n - off, &put, NULL) ||
-			    put == 0)
-				break;	/* the console is gone: drop it */
+	    ReadFile(w.pipe, buf + held, avail < size - held ? avail :
+	    size - held, &n, NULL)) {
+		n += held;
+		cut = cut_tail((unsigned char *)buf, n);
+		put_console(buf, n - cut);
+		memmove(buf, buf + n - cut, cut);
+		held = cut;
 		any = TRUE;
 	}
 	return any;

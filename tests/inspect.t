@@ -16,7 +16,8 @@ for a in x64 x86; do
 	start "$a" spin_threads 1
 	tool x64 softbp -1 -s 1 "$pid" 'kernel32!Sleep' 'msvcrt!printf' 'spin_threads!work'
 	S=$(addr 'kernel32!Sleep') P=$(addr 'msvcrt!printf') W=$(addr 'spin_threads!work')
-	ok "$a: softbp resolved Sleep, printf and work" [ -n "$S" -a -n "$P" -a -n "$W" ]
+	ok "$a: softbp resolved Sleep, printf and work" [ -n "$S" -a -n "$P" -a -n "$W" ] ||
+	    diag "softbp exited $rc:" "$(cat "$tmp/stdout" "$tmp/stderr")"
 	stop "$pid"
 
 	start "$a" spin_threads 1

@@ -48,6 +48,8 @@ use Cwd qw(getcwd);
 use FindBin;
 use Time::HiRes qw(sleep);
 
+$| = 1;	# each result as it comes, in order with its diagnostics
+
 chdir "$FindBin::Bin/.." or die "chdir: $!";
 my $top = getcwd();
 my $run = $ENV{RUN} // 'wine';
@@ -63,7 +65,9 @@ sub ok {
 	$n++;
 	$failed++ unless $cond;
 	print(($cond ? 'ok' : 'not ok') . " $n - $desc\n");
-	print map { "# $_\n" } @diag unless $cond;
+	# Diagnostics on stderr, as TAP has them: prove shows them even
+	# when it does not show the test's own lines.
+	print STDERR map { "# $_\n" } @diag unless $cond;
 	return $cond;
 }
 
