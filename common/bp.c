@@ -844,8 +844,7 @@ step_begin(struct bpset *b, DWORD tid)
 	if (b->nsteppers == 1 && !b->naive) {
 		hold_all(b, tid);
 		b->holds++;
-	}
-	else
+	} else
 		release(b, tid);	/* a latecomer: it steps too */
 	return TRUE;
 }
