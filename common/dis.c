@@ -299,25 +299,45 @@ dis_before(struct dis *d, HANDLE process, addr_t a, const struct cpu *cpu,
 {
 	enum { BACK = 48 };
 	unsigned char buf[BACK];
-	struct insn cand;
+	struct insn cand[15], voted;
 	addr_t ea;
 	size_t k;
-	int i;
+	int i, n = 0;
 
 	if (read_code(process, a - BACK, buf, BACK) != BACK)
 		return FALSE;
 	/* Every instruction (at most 15 bytes) that ends exactly at a... */
 	for (k = BACK - 15; k < BACK; k++) {
-		if (!dis_decode(d, buf + k, BACK - k, a - BACK + k, &cand) ||
-		    cand.len != BACK - k)
+		if (!dis_decode(d, buf + k, BACK - k, a - BACK + k, &cand[n]) ||
+		    cand[n].len != BACK - k)
 			continue;
 		/* ... that addressed the watched bytes. */
-		for (i = 0; i < cand.nmem; i++)
-			if (memop_address(&cand.mem[i], cpu, c, a, &ea) &&
+		for (i = 0; i < cand[n].nmem; i++)
+			if (memop_address(&cand[n].mem[i], cpu, c, a, &ea) &&
 			    ea < lo + len && lo < ea + 16) {
-				*in = cand;
-				return TRUE;
+				n++;
+				break;
 			}
+	}
+	/*
+	 * More than one can: a byte of the instruction before, taken as
+	 * an opcode, may make a longer one out of the real one's operand
+	 * bytes (01 a3 00 e0 40 00, add [ebx+0x40e000], esp, around
+	 * a3 00 e0 40 00, mov [0x40e000], eax, when ebx is 0).  Then the
+	 * forward decodings below settle it; failing that, the shortest.
+	 */
+	if (n == 1 || (n > 1 && !vote_before(d, buf, BACK, a, &voted))) {
+		*in = cand[n - 1];
+		return TRUE;
+	}
+	for (i = 0; i < n; i++)
+		if (cand[i].addr == voted.addr) {
+			*in = cand[i];
+			return TRUE;
+		}
+	if (n > 1) {
+		*in = cand[n - 1];
+		return TRUE;
 	}
 	/*
 	 * None provably did (a register it used was changed by the
