@@ -14,12 +14,12 @@
 # Adding a tool or a target is one word in a list below.
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack vmmap modules dump seh syscalls
-TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup \
+TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup insns \
 	  flags pages dr_self straddle
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep
-LIB     = args bp cfi cpu dis err expr flags look mem out pdata pe session space sym target teb tool unwind
+LIB     = args bp cfi cpu dis emu err expr flags look mem out pdata pe session space stay sym target teb tool unwind
 VERSION = 0.1
 
 # ---- Platform: the one place where Linux+Wine and Windows/MSYS2 differ ----
@@ -131,7 +131,7 @@ LDLIBS  = -L$(DEPS.$(ARCH))/lib -lcapstone -ldbghelp -lpsapi -lntdll
 HEADERS = $(wildcard common/*.h)
 
 arch: $(TOOLS:%=$(O)/%.exe) $(TARGETS:%=$(O)/%.exe) $(FPO:%=$(O)/%-fpo.exe) \
-	$(O)/unit.exe $(O)/inspect.exe $(O)/stepfloor.exe
+	$(O)/unit.exe $(O)/inspect.exe $(O)/stepfloor.exe $(O)/emucheck.exe
 
 $(O)/obj/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -158,5 +158,9 @@ $(O)/inspect.exe $(O)/stepfloor.exe: $(O)/%.exe: tests/%.c
 	$(CC) -std=gnu11 -O1 -Wall $(LDFLAGS) -o $@ $<
 
 $(O)/unit.exe: tests/unit/unit.c $(O)/libdbgkit.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
+
+# The emulation test's checker: common/emu.c against the CPU.
+$(O)/emucheck.exe: tests/emucheck.c $(O)/libdbgkit.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdbgkit.a $(LDLIBS)
 endif

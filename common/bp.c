@@ -15,10 +15,13 @@ bp_init(struct bpset *b, struct session *s)
 }
 
 /*
- * Write code bytes.  WriteProcessMemory usually manages on a read-only
- * code page by itself (Windows changes the protection for the moment);
- * where it does not, make the page writable, write, and put its
- * protection back.
+ * Write code bytes.  WriteProcessMemory manages on code by itself:
+ * Windows' makes a range that is executable but not writable
+ * (PAGE_EXECUTE_READ) writable for the moment of the write, puts its
+ * protection back and flushes the instruction cache, and refuses only a
+ * PAGE_READONLY or PAGE_NOACCESS range (source: ReactOS,
+ * dll/win32/kernel32/client/proc.c, WriteProcessMemory()).  For such a
+ * range, make it writable here, write, and put its protection back.
  */
 static BOOL
 code_write(HANDLE process, addr_t a, const void *buf, size_t n)
@@ -134,7 +137,7 @@ soft_remove(struct bpset *b, struct softbp *bp)
 }
 
 BOOL
-soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
+soft_context(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
 {
 	const struct cpu *cpu = b->s->cpu;
 	struct thread *t = session_thread(b->s, tid);
@@ -145,7 +148,17 @@ soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
 	}
 	/* The INT3 has run: the IP is one past it.  Point it back. */
 	reg_set(cpu->ip, c, bp->addr);
-	if (!cpu->set(t->handle, c, REG_GENERAL)) {
+	return TRUE;
+}
+
+BOOL
+soft_hit(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
+{
+	struct thread *t = session_thread(b->s, tid);
+
+	if (!soft_context(b, bp, tid, c))
+		return FALSE;
+	if (!b->s->cpu->set(t->handle, c, REG_GENERAL)) {
 		warn("SetThreadContext(tid %lu)", tid);
 		return FALSE;
 	}
@@ -544,6 +557,8 @@ trap_forget(struct bpset *b, struct trap *tr)
 {
 	if (tr->stepping)
 		b->nsteppers--;
+	if (tr->displaced != NULL)
+		b->ndisplaced--;
 	*tr = b->traps[--b->ntraps];
 }
 
@@ -576,24 +591,49 @@ flags_op(struct bpset *b, addr_t ip)
  */
 #define STACK_TF	0x01	/* TRAP_FLAG >> 8 */
 
-/* Clear the TF we set on a thread (never the target's own). */
+/*
+ * A thread that ran (or is about to run) bp's displaced copy: its IP goes
+ * from the copy to the same place in the code, in c.  Whether it moved.
+ */
+static BOOL
+displaced_back(struct bpset *b, const struct softbp *bp, union context *c)
+{
+	const struct reg *ip = b->s->cpu->ip;
+	addr_t at = reg_get(ip, c);
+
+	if (at - bp->copy > bp->insn.len)
+		return FALSE;		/* elsewhere: it branched, or faulted */
+	reg_set(ip, c, bp->addr + (at - bp->copy));
+	return TRUE;
+}
+
+/*
+ * Clear the TF we set on a thread (never the target's own).  A thread
+ * about to run a displaced copy runs the original instead: the copy may
+ * be going away.
+ */
 static BOOL
 trap_clear(struct bpset *b, HANDLE thread, const struct trap *tr)
 {
 	const struct cpu *cpu = b->s->cpu;
 	union context c;
 	uint64_t f;
+	int changed = 0;
 
-	if (tr->own)
+	if (tr->own && tr->displaced == NULL)
 		return TRUE;
 	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
 		session_context_failed(tr->tid, NULL);
 		return FALSE;
 	}
-	if (!((f = reg_get(cpu->flags, &c)) & TRAP_FLAG))
-		return TRUE;
-	reg_set(cpu->flags, &c, f & ~(uint64_t)TRAP_FLAG);
-	if (!cpu->set(thread, &c, REG_CONTROL)) {
+	f = reg_get(cpu->flags, &c);
+	if (!tr->own && (f & TRAP_FLAG)) {
+		reg_set(cpu->flags, &c, f & ~(uint64_t)TRAP_FLAG);
+		changed = 1;
+	}
+	if (tr->displaced != NULL && reg_get(cpu->ip, &c) == tr->displaced->copy)
+		changed |= displaced_back(b, tr->displaced, &c);
+	if (changed && !cpu->set(thread, &c, REG_CONTROL)) {
 		warn("SetThreadContext(tid %lu)", tr->tid);
 		return FALSE;
 	}
@@ -685,6 +725,10 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 	/* A debug register of the target's own fired on the same instruction. */
 	if (hw_foreign(b, &c))
 		*status = DBG_EXCEPTION_NOT_HANDLED;
+	if (done.displaced != NULL && displaced_back(b, done.displaced, &c) &&
+	    !cpu->set(t->handle, &c, REG_CONTROL))
+		warn("SetThreadContext(tid %lu): back from the displaced copy",
+		    tid);
 	sp = reg_get(cpu->sp, &c);
 	if (done.op == FLAGS_PUSHF && !done.own &&
 	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF)) {
@@ -797,10 +841,23 @@ step_begin(struct bpset *b, DWORD tid)
 	tr = trap_of(b, tid);
 	tr->stepping = 1;
 	b->nsteppers++;
-	if (b->nsteppers == 1 && !b->naive)
+	if (b->nsteppers == 1 && !b->naive) {
 		hold_all(b, tid);
-	else
+		b->holds++;
+	} else
 		release(b, tid);	/* a latecomer: it steps too */
+	return TRUE;
+}
+
+BOOL
+displaced_step(struct bpset *b, DWORD tid, struct softbp *bp)
+{
+	struct thread *t = session_thread(b->s, tid);
+
+	if (t == NULL || !bp_trap(b, t->handle, 1))
+		return FALSE;
+	trap_of(b, tid)->displaced = bp;
+	b->ndisplaced++;
 	return TRUE;
 }
 
@@ -826,8 +883,11 @@ steps_done(struct bpset *b)
 int
 step_end(struct bpset *b, DWORD tid, DWORD *status)
 {
+	struct trap *tr = trap_of(b, tid);
 	struct thread *t;
 
+	if (tr != NULL && tr->displaced != NULL)
+		return bp_trapped(b, tid, status);	/* IP back from the copy */
 	if (!bp_stepping(b, tid) || !bp_trapped(b, tid, status))
 		return 0;
 	if (b->nsteppers > 0) {
@@ -1043,10 +1103,20 @@ bp_cleanup(struct bpset *b)
 		    session_poll(s, EVENT_WAIT) <= 0 || s->exited)
 			break;
 	}
+	/* The displaced copies last: no thread can be running one now. */
+	if (b->scratch != 0 && !s->exited &&
+	    !VirtualFreeEx(s->process, (LPVOID)(uintptr_t)b->scratch, 0,
+	    MEM_RELEASE)) {
+		warn("VirtualFreeEx(0x%llx): the scratch page",
+		    (unsigned long long)b->scratch);
+		ok = FALSE;
+	}
 done:
+	b->scratch = 0;
+	b->nslots = 0;
 	for (i = 0; i < DR_SLOTS; i++)
 		b->hw[i].used = 0;
-	b->ntraps = b->nsteppers = 0;
+	b->ntraps = b->nsteppers = b->ndisplaced = 0;
 	return ok;
 }
 

@@ -4,6 +4,7 @@
 
 #include <windows.h>
 
+#include "dis.h"
 #include "flags.h"
 #include "session.h"
 
@@ -23,6 +24,16 @@ struct softbp {
 	int gone;		/* its module was unloaded: never written again */
 	addr_t image;		/* the base of the module (allocation) it is in */
 	unsigned long hits;
+	/*
+	 * How a thread gets past it (common/stay.c), decided at its first
+	 * hit: PASS_* (stay.h), 0 until then; the instruction it covers;
+	 * and for a displaced one, where its copy is.
+	 */
+	int how;
+	struct insn insn;
+	addr_t copy;
+	const char *noemu, *nodisp;	/* why not emulated, not displaced
+					   (NULL: not tried, or done) */
 };
 
 /* A hardware breakpoint: one of the four debug-register slots. */
@@ -64,6 +75,8 @@ struct trap {
 	int own;		/* TF was set already: the target's own trap */
 	int loads_tf;		/* a popf that loads TF: the target sets its own */
 	int stepping;		/* stepping past a breakpoint (step_begin) */
+	struct softbp *displaced;	/* stepping a copy of its instruction
+					   (stay.h): its IP goes back after */
 };
 
 #define FLAGS_PUSHF	1
@@ -101,6 +114,16 @@ struct bpset {
 	int naive;
 	unsigned long late;		/* hits answered by bp_cleanup() */
 	unsigned long unblocked;	/* times bp_wait() let held threads go */
+	unsigned long holds;		/* times the others were held (steps) */
+	/*
+	 * Breakpoints that stay in the code (stay.h): how threads get past
+	 * them, and the page in the target that holds displaced copies
+	 * (0 until one is needed; bp_cleanup() frees it).
+	 */
+	int mode;			/* PASS_*; 0 is PASS_HOLD */
+	size_t ndisplaced;		/* displaced steps under way */
+	addr_t scratch;
+	unsigned nslots;		/* copies in it so far */
 };
 
 /* Start an empty set for session s. */
@@ -113,6 +136,14 @@ void bp_init(struct bpset *b, struct session *s);
  */
 struct softbp *soft_insert(struct bpset *b, addr_t a, int oneshot,
     const char *location);
+
+/*
+ * Thread tid reported our INT3 at bp: its registers into *c, with the IP
+ * pointed back at bp->addr (the INT3 has run); the thread itself is not
+ * changed.  FALSE (after printing why) on failure.
+ */
+BOOL soft_context(struct bpset *b, struct softbp *bp, DWORD tid,
+    union context *c);
 
 /*
  * Thread tid reported our INT3 at bp: the INT3 has run, so point its IP
@@ -259,7 +290,17 @@ BOOL bp_stepping(const struct bpset *b, DWORD tid);
 BOOL step_begin(struct bpset *b, DWORD tid);
 
 /*
- * A single-step arrived on tid.  If it is the step of a thread that
+ * Thread tid, its IP now at bp's displaced copy (stay.h), runs that one
+ * instruction with TF set (bp_trap()); no other thread is held, as the
+ * INT3 stays in the code.  step_end() brings its IP back after.  FALSE
+ * (after printing why) on failure.
+ */
+BOOL displaced_step(struct bpset *b, DWORD tid, struct softbp *bp);
+
+/*
+ * A single-step arrived on tid.  If it is a displaced step (stay.h), the
+ * IP goes from the copy back to the code, and it returns 1 with *status
+ * as bp_trapped() gives it.  If it is the step of a thread that
  * step_begin() let go, and the last one, put every breakpoint taken out
  * back in (unless one-shot) and let the held threads go.  Returns 0 if
  * tid is not stepping for us (the step is someone else's), 1 if it was,
@@ -292,8 +333,9 @@ int bp_wait(struct bpset *b, DWORD timeout);
  * thread meanwhile.  Then take in the events already on their way (a
  * breakpoint another thread hit a moment ago) and answer them as ours,
  * so that nothing reaches the target after we detach.  Safe to call twice
- * and after the target exited.  FALSE (after printing why) if something
- * could not be restored.
+ * and after the target exited.  A thread that was about to run a displaced
+ * copy runs the original instead, and the scratch page is freed last.
+ * FALSE (after printing why) if something could not be restored.
  */
 BOOL bp_cleanup(struct bpset *b);
 

@@ -107,6 +107,66 @@ memops(csh cs, const cs_insn *ci, struct memop *m, int max)
 	return n;
 }
 
+/* The operands of ci, by register name, for emulating it. */
+static int
+operands(csh cs, const cs_insn *ci, struct operand *op, int max)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	const cs_x86_op *o;
+	const char *name;
+	int i;
+
+	for (i = 0; i < x->op_count && i < max; i++) {
+		o = &x->operands[i];
+		memset(&op[i], 0, sizeof(op[i]));
+		op[i].size = o->size;
+		switch (o->type) {
+		case X86_OP_REG:
+			op[i].kind = OPK_REG;
+			name = cs_reg_name(cs, o->reg);
+			snprintf(op[i].reg, sizeof(op[i].reg), "%s",
+			    name ? name : "?");
+			break;
+		case X86_OP_IMM:
+			op[i].kind = OPK_IMM;
+			op[i].imm = o->imm;
+			break;
+		case X86_OP_MEM:
+			op[i].kind = OPK_MEM;
+			if (o->mem.base != X86_REG_INVALID)
+				snprintf(op[i].mem.base, sizeof(op[i].mem.base),
+				    "%s", cs_reg_name(cs, o->mem.base));
+			if (o->mem.index != X86_REG_INVALID)
+				snprintf(op[i].mem.index, sizeof(op[i].mem.index),
+				    "%s", cs_reg_name(cs, o->mem.index));
+			op[i].mem.scale = o->mem.scale;
+			op[i].mem.disp = o->mem.disp;
+			/* Any segment but the flat ones: its base is not known. */
+			op[i].mem.segment = o->mem.segment != X86_REG_INVALID &&
+			    o->mem.segment != X86_REG_CS &&
+			    o->mem.segment != X86_REG_DS &&
+			    o->mem.segment != X86_REG_SS &&
+			    o->mem.segment != X86_REG_ES;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return x->op_count;
+}
+
+/*
+ * Whether a prefix makes ci something other than its plain form: all
+ * but the operand-size prefix, whose effect the operand sizes show.
+ */
+static int
+prefixed(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	return x->prefix[0] != 0 || x->prefix[1] != 0 || x->prefix[3] != 0;
+}
+
 /* Where a near call or jump with an immediate operand goes; 0 otherwise. */
 static addr_t
 direct_target(const cs_insn *ci, unsigned flags)
@@ -165,6 +225,12 @@ dis_decode(struct dis *d, const void *code, size_t n, addr_t a,
 	in->target = direct_target(d->ci, in->flags);
 	snprintf(in->text, sizeof(in->text), "%s%s%s", d->ci->mnemonic,
 	    d->ci->op_str[0] ? " " : "", d->ci->op_str);
+	snprintf(in->mnem, sizeof(in->mnem), "%s", d->ci->mnemonic);
+	in->nop = operands(d->cs, d->ci, in->op, 2);
+	in->prefixed = prefixed(d->ci);
+	in->osize = d->ci->detail->x86.prefix[2] != 0;
+	in->disp_offset = d->ci->detail->x86.encoding.disp_offset;
+	in->disp_size = d->ci->detail->x86.encoding.disp_size;
 	return TRUE;
 }
 

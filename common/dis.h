@@ -24,6 +24,19 @@ struct memop {
 	int segment;		/* an fs:/gs: override: base unknown here */
 };
 
+/* An operand, as emulating the instruction needs it (common/emu.c). */
+struct operand {
+	int kind;		/* OPK_REG, OPK_IMM or OPK_MEM */
+	unsigned size;		/* bytes */
+	char reg[8];		/* OPK_REG: "eax", "r8d", "al", "ah" */
+	int64_t imm;		/* OPK_IMM */
+	struct memop mem;	/* OPK_MEM (a lea's operand too) */
+};
+
+#define OPK_REG	1
+#define OPK_IMM	2
+#define OPK_MEM	3
+
 struct insn {
 	addr_t addr;
 	unsigned char bytes[16];
@@ -34,6 +47,15 @@ struct insn {
 	int nmem;
 	addr_t target;		/* a direct near call's or jump's destination;
 				   0 for any other instruction */
+	char mnem[16];		/* "push", "jne", "ret" */
+	struct operand op[2];	/* its first operands, in Intel order */
+	int nop;		/* how many operands it has in all */
+	int prefixed;		/* a lock, rep, segment or address-size
+				   prefix changes what it does */
+	int osize;		/* an operand-size prefix (66): 16 bits */
+	unsigned disp_offset;	/* where its displacement sits in bytes[]
+				   (0: none), and how wide it is: what a */
+	unsigned disp_size;	/* copy elsewhere rewrites, if RIP-relative */
 };
 
 struct dis;

@@ -49,11 +49,11 @@ exit0() {
 	[ "$rc" = 0 ] || diag "stderr: $(cat "$tmp/stderr")"
 }
 
-# look WHAT CODE PAGE PROT DR7: inspect.c's view of $pid after a run:
+# intact WHAT CODE PAGE PROT DR7: inspect.c's view of $pid after a run:
 # the code at CODE, DR7, the protection of PAGE.  done_with WHAT:
 # the code of every module, and that the target runs on, once it has
 # met every tool.
-look() {
+intact() {
 	is "$(disk "$pid" "$2" 16)" same "$1: the code there is as on disk"
 	is "$(dr7s "$pid")" "$5" "$1: DR7 in every thread: $5"
 	is "$(prot "$pid" "$3")" "$4" "$1: the page's protection is as before"
@@ -82,21 +82,21 @@ for combo in $COMBOS; do
 	exit0 "$combo flags softbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" \
 	    "$combo flags softbp: no TF reached its flags or its handler"
-	look "$combo flags softbp" "$F" "$F" "$fprot" "0 "
+	intact "$combo flags softbp" "$F" "$F" "$fprot" "0 "
 	tool "$t" guardbp -s $secs --access x "$pid" 'flags!saveflags'
 	exit0 "$combo flags guardbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags guardbp: no TF leaked"
-	look "$combo flags guardbp" "$F" "$F" "$fprot" "0 "
+	intact "$combo flags guardbp" "$F" "$F" "$fprot" "0 "
 	tool "$t" hwbp -n $hits -s 10 "$pid" e1 'flags!saveflags'
 	exit0 "$combo flags hwbp: exit 0"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags hwbp: no TF leaked"
-	look "$combo flags hwbp" "$F" "$F" "$fprot" "0 "
+	intact "$combo flags hwbp" "$F" "$F" "$fprot" "0 "
 	cmds 'b flags!saveflags' c s s s s s q
 	tool "$t" stepper "$pid" < "$tmp/cmds"
 	is "$(grep -c '^ *[0-9]*  flags!saveflags' "$tmp/stdout")" 5 \
 	    "$combo flags stepper: five steps through pushf .. ret"
 	matches "$(settled)" " tf=0 stray=0 code=same$" "$combo flags stepper: no TF leaked"
-	look "$combo flags stepper" "$F" "$F" "$fprot" "0 "
+	intact "$combo flags stepper" "$F" "$F" "$fprot" "0 "
 	done_with "$combo flags"
 
 	# --- tf_self: pushf; or TF; popf; nop (trapped) --------------------
@@ -107,22 +107,22 @@ for combo in $COMBOS; do
 	tool "$t" softbp -s $secs "$pid" 'tf_self!trapped'
 	exit0 "$combo tf_self softbp: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self softbp: its own traps all reached it"
-	look "$combo tf_self softbp" "$T" "$T" "$tprot" "0 "
+	intact "$combo tf_self softbp" "$T" "$T" "$tprot" "0 "
 	tool "$t" guardbp -s $secs --access x "$pid" 'tf_self!trapped'
 	exit0 "$combo tf_self guardbp: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self guardbp: its own traps all reached it"
-	look "$combo tf_self guardbp" "$T" "$T" "$tprot" "0 "
+	intact "$combo tf_self guardbp" "$T" "$T" "$tprot" "0 "
 	# Not on trapped itself: every #DB, an execute breakpoint's too,
 	# clears TF in the thread's saved flags (Windows' KiTrap01, and Wine
 	# likewise), and the trap the program set for that instruction with it.
 	tool "$t" hwbp -n $hits -s 10 "$pid" e1 'tf_self!marker'
 	exit0 "$combo tf_self hwbp: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self hwbp: its own traps all reached it"
-	look "$combo tf_self hwbp" "$T" "$T" "$tprot" "0 "
+	intact "$combo tf_self hwbp" "$T" "$T" "$tprot" "0 "
 	tool "$t" stepper -n 60 "$pid"
 	exit0 "$combo tf_self stepper: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self stepper: its own traps all reached it"
-	look "$combo tf_self stepper" "$T" "$T" "$tprot" "0 "
+	intact "$combo tf_self stepper" "$T" "$T" "$tprot" "0 "
 	done_with "$combo tf_self"
 
 	# --- dr_self: DR0 on its own variable, which poke() writes ---------
@@ -134,21 +134,21 @@ for combo in $COMBOS; do
 	exit0 "$combo dr_self hwbp: exit 0"
 	like "$tmp/stdout" "^DR1 = dr_self!poke " "$combo dr_self hwbp: takes DR1, as the target uses DR0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self hwbp: its DR0 kept, each hit of it its own"
-	look "$combo dr_self hwbp" "$K" "$W" "$wprot" "d0001 "
+	intact "$combo dr_self hwbp" "$K" "$W" "$wprot" "d0001 "
 	tool "$t" softbp -s $secs "$pid" 'dr_self!poke'
 	exit0 "$combo dr_self softbp: exit 0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self softbp: the step over its write left its hit to it"
-	look "$combo dr_self softbp" "$K" "$W" "$wprot" "d0001 "
+	intact "$combo dr_self softbp" "$K" "$W" "$wprot" "d0001 "
 	tool "$t" guardbp -s $secs "$pid" "$W" 4
 	exit0 "$combo dr_self guardbp: exit 0"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self guardbp: likewise"
-	look "$combo dr_self guardbp" "$K" "$W" "$wprot" "d0001 "
+	intact "$combo dr_self guardbp" "$K" "$W" "$wprot" "d0001 "
 	cmds 'b dr_self!poke' c s q
 	tool "$t" stepper "$pid" < "$tmp/cmds"
 	like "$tmp/stdout" "^ *1  dr_self!poke .*\\(the target's own trap too\\)$" \
 	    "$combo dr_self stepper: the step that fired its DR0 is its own too"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self stepper: and went to it"
-	look "$combo dr_self stepper" "$K" "$W" "$wprot" "d0001 "
+	intact "$combo dr_self stepper" "$K" "$W" "$wprot" "d0001 "
 	done_with "$combo dr_self"
 
 	# --- churn: threads start and end while others step ----------------
@@ -265,7 +265,7 @@ for combo in $COMBOS; do
 	like "$tmp/stdout" "^ *$pid .* прогон\\.exe$" "$combo names: procs spells it"
 	tool "$t" softbp -n $hits прогон 'msvcrt!printf'
 	like "$tmp/stdout" "^$hits hits; hit count reached; breakpoints removed" "$combo names: softbp on it by name"
-	look "$combo names softbp" "$P" "$P" "$pprot" "0 "
+	intact "$combo names softbp" "$P" "$P" "$pprot" "0 "
 	done_with "$combo names"
 	stop "$cafe"
 

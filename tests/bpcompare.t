@@ -39,20 +39,37 @@ for combo in $COMBOS; do
 			ok "$combo: $k: the target printed call $c itself" grep -q "^going\\.\\.\\.$c" "$out"
 		done
 	done
-	like "$tmp/stdout" '^INT3, persistent +[0-9]+ +2\.00 +[0-9.]+ +0 +1 +0/4 +any +code bytes +[0-9]+ +0$' \
+	like "$tmp/stdout" '^INT3, persistent +[0-9]+ +2\.00 +[0-9.]+ +0 +1 +0/4 +any +code bytes +[0-9]+ +0 +[0-9]+$' \
 	    "$combo: INT3: two events a hit, one byte changed, no slot, seen in the code, none missed"
-	like "$tmp/stdout" '^hardware execute +[0-9]+ +1\.00 +[0-9.]+ +0 +0 +1/4 +4 +DR7 +[0-9]+ +0$' \
+	like "$tmp/stdout" '^hardware execute +[0-9]+ +1\.00 +[0-9.]+ +0 +0 +1/4 +4 +DR7 +[0-9]+ +0 +[0-9]+$' \
 	    "$combo: hardware: one event a hit, no byte, one slot of 4, seen in DR7, none missed"
-	like "$tmp/stdout" '^guard page, execute +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +0 +0/4 +any +PAGE_GUARD +[0-9]+ +0$' \
+	like "$tmp/stdout" '^guard page, execute +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +0 +0/4 +any +PAGE_GUARD +[0-9]+ +0 +[0-9]+$' \
 	    "$combo: guard page: no byte, no slot, seen as PAGE_GUARD, none missed"
 	ev=$(row 'guard page, execute' | cut -d' ' -f5)
 	ok "$combo: guard page: at least two events a hit ($ev)" awk "BEGIN { exit !($ev >= 2) }"
-	like "$tmp/stdout" '^  int3     \|#+ +[0-9.]+$' "$combo: the chart has a bar for int3"
+	like "$tmp/stdout" '^  int3 +\|#+ +[0-9.]+$' "$combo: the chart has a bar for int3"
 	like "$tmp/stdout" "^[0-9]+ hits; every kind measured; breakpoints removed, detached, the target keeps running$" "$combo: summary"
 	unchanged "$(bytes "$pid" "$P" 16)" "$before" "$combo: printf's bytes are as before"
 	is "$(dr7s "$pid")" "0 " "$combo: DR7 is clear in every thread"
 	unchanged "$(prot "$pid" "$P")" "$prot_before" "$combo: printf's page has its protection back"
 	ok "$combo: the target keeps printing" grows "$out"
+
+	# The INT3s that stay (lesson 14): printf's first instruction is
+	# emulated, or run displaced; every call a hit, and no thread held.
+	tool "$t" bpcompare -k emulate,displaced -n 40 --count 'printf_loop!calls' "$pid" 'msvcrt!printf'
+	is "$rc" 0 "$combo: -k emulate,displaced exits 0"
+	for k in emulate displaced; do
+		h=$(hits_of $k) c0=$(count0 $k) c1=$(count1 $k)
+		is "$h" "$((${c1:-0} - ${c0:-0}))" "$combo: $k: hits = the change in the target's count ($c0 -> $c1)"
+	done
+	like "$tmp/stdout" '^emulate: [^:]+: emulated at each hit; the INT3 stays$' "$combo: emulate: printf's first instruction is emulated"
+	like "$tmp/stdout" '^displaced: [^:]+: displaced: its copy at 0x[0-9a-f]+ runs at each hit; the INT3 stays$' \
+	    "$combo: displaced: it runs from a copy"
+	like "$tmp/stdout" '^INT3, emulated +[0-9]+ +1\.00 +[0-9.]+ +0 +1 +0/4 +any +code bytes +[0-9]+ +0 +0$' \
+	    "$combo: emulated: one event a hit, none missed, none held"
+	like "$tmp/stdout" '^INT3, displaced +[0-9]+ +2\.00 +[0-9.]+ +0 +1 +0/4 +any +code bytes +[0-9]+ +0 +0$' \
+	    "$combo: displaced: two events a hit, none missed, none held"
+	unchanged "$(bytes "$pid" "$P" 16)" "$before" "$combo: after both, printf's bytes are as before"
 	stop "$pid"
 
 	# Started by bpcompare, printf_loop -n 15 makes 15 calls in all and
@@ -76,9 +93,9 @@ done
 start x64 printf_loop -d 1
 tool x64 bpcompare -n 20 --csv --count 'printf_loop!calls' "$pid" 'msvcrt!printf'
 is "$(grep -c '^[a-z0-9]*,' "$tmp/stdout")" 5 "--csv: a header and four rows"
-like "$tmp/stdout" '^kind,hits,events,events_per_hit,us_per_hit,false_hits,bytes_changed,hw_slots,at_once,seen_by,target_count,missed$' \
+like "$tmp/stdout" '^kind,hits,events,events_per_hit,us_per_hit,false_hits,bytes_changed,hw_slots,at_once,seen_by,target_count,missed,held$' \
     "--csv: the header"
-like "$tmp/stdout" '^int3,[0-9]+,[0-9]+,2\.00,[0-9.]+,0,1,0,any,code bytes,[0-9]+,0$' "--csv: the int3 row"
+like "$tmp/stdout" '^int3,[0-9]+,[0-9]+,2\.00,[0-9.]+,0,1,0,any,code bytes,[0-9]+,0,[0-9]+$' "--csv: the int3 row"
 unlike "$tmp/stdout" '^us per hit' "--csv: no chart"
 is "$(wc -l < "$tmp/stdout")" 5 "--csv: stdout holds the table and nothing else"
 is "$(awk -F, 'NR == 1 { n = NF } NF != n { bad++ } END { print bad + 0 }' "$tmp/stdout")" 0 \
@@ -160,12 +177,20 @@ for combo in x64:x64 x64:x86; do
 	start "$a" race
 	W=$(field work "$first")
 	before=$(bytes "$pid" "$W" 8)
-	tool "$t" bpcompare --race -n 300 -s 3 --count 'race!calls' "$pid" 'race!work'
+	tool "$t" bpcompare --race -k naive,suspend,hw,emulate,displaced -n 300 -s 3 --count 'race!calls' "$pid" 'race!work'
 	is "$rc" 0 "$combo: --race exits 0"
 	h=$(hits_of naive) d=$(($(count1 naive) - $(count0 naive)))
 	ok "$combo: naive re-arming misses calls ($h hits of $d)" [ "$h" -lt "$d" ]
 	h=$(hits_of suspend) d=$(($(count1 suspend) - $(count0 suspend)))
 	is "$h" "$d" "$combo: with the others held, every call is a hit"
+	# The INT3 that stays: none missed, and no thread ever held.
+	for k in emulate displaced; do
+		h=$(hits_of $k) d=$(($(count1 $k) - $(count0 $k)))
+		is "$h" "$d" "$combo: $k: every call is a hit"
+	done
+	like "$tmp/stdout" '^INT3, emulated .* 0 +0$' "$combo: emulate: none missed, none held"
+	like "$tmp/stdout" '^INT3, displaced .* 0 +0$' "$combo: displaced: none missed, none held"
+	like "$tmp/stdout" '^INT3, others held .* 0 +[1-9][0-9]*$' "$combo: suspend: the others were held"
 	# Under Wine 8 the hardware row is skipped, and says why: a skip.
 	why=$(sed -n 's/^hw: skipped: \(.*\)$/\1/p' "$tmp/stdout")
 	if [ -n "$why" ]; then
@@ -199,7 +224,7 @@ is "$(cat "$tmp/stderr")" "bpcompare: --race needs --count: the target's own cou
     "--race without --count: says why"
 tool x64 bpcompare -k int3,nope "$pid" 'kernel32!Sleep'
 is "$rc" 2 "-k with an unknown kind: exit 2"
-like "$tmp/stderr" '^bpcompare: -k: "nope" is not a kind here; use int3, hw or guard$' "-k: names the kinds"
+like "$tmp/stderr" '^bpcompare: -k: "nope" is not a kind here; use int3, hw or guard \(or emulate, displaced\)$' "-k: names the kinds"
 tool x64 bpcompare -n 0 "$pid" 'kernel32!Sleep'
 is "$rc" 2 "-n 0: exit 2"
 is "$(cat "$tmp/stderr")" 'bpcompare: -n: "0": too small' "-n 0: says so"

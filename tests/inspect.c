@@ -5,6 +5,8 @@
  *
  *   inspect PID bytes ADDR N    N bytes of memory at ADDR, in hex
  *   inspect PID prot ADDR       the protection of ADDR's page, in hex
+ *   inspect PID region ADDR     "free", or "reserved" or "committed" and
+ *                               the allocation's base, in hex
  *   inspect PID dr7             "TID DR7 EFLAGS" for every thread (hex)
  *   inspect PID regs            "TID ip=IP sp=SP efl=FLAGS" for every thread
  *   inspect PID state           "running", "exited CODE", or "gone"
@@ -697,6 +699,16 @@ main(int argc, char *argv[])
 		if (!VirtualQueryEx(p, (LPCVOID)a, &mbi, sizeof(mbi)))
 			return 1;
 		printf("%lx\n", mbi.Protect);
+		return 0;
+	}
+	if (strcmp(argv[2], "region") == 0) {
+		if (!VirtualQueryEx(p, (LPCVOID)a, &mbi, sizeof(mbi)))
+			return 1;
+		if (mbi.State == MEM_FREE)
+			printf("free\n");
+		else
+			printf("%s %p\n", mbi.State == MEM_RESERVE ? "reserved" :
+			    "committed", mbi.AllocationBase);
 		return 0;
 	}
 	if (strcmp(argv[2], "bytes") == 0 && argc == 5) {

@@ -161,14 +161,14 @@ one_line() {
 # "inspect failed: ..." instead, which no real reading matches.
 inspect() { timeout -k 5 30 $RUN build/x64/inspect.exe "$@"; }
 # look COMMAND...: run inspect, its output without CRs, or the failure
-# with inspect's exit status (124: out of time) and first error line.
+# with inspect's exit status (124: out of time) and what it said.
 look() {
 	inspect "$@" > "$tmp/look" 2> "$tmp/look.err"
 	_rc=$?
 	if [ $_rc -eq 0 ] && [ -s "$tmp/look" ]; then
 		tr -d '\r' < "$tmp/look"
 	else
-		echo "inspect failed: $* (exit $_rc: $(tr -d '\r' < "$tmp/look.err" | head -n 1))"
+		echo "inspect failed: $* (exit $_rc: $(tr -d '\r' < "$tmp/look.err" | tr '\n' ' '))"
 	fi
 }
 bytes() { look "$1" bytes "$2" "$3"; }

@@ -12,6 +12,10 @@
  * The race lab (--race) runs several threads through the same INT3 and
  * counts the calls each way of re-arming misses, against the target's
  * own count of its calls.
+ *
+ * Lesson 14 adds two INT3s that never leave the code (-k emulate,
+ * -k displaced; common/stay.c): one event per hit, or two, and no
+ * thread held.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include "err.h"
 #include "out.h"
 #include "mem.h"
+#include "stay.h"
 #include "target.h"
 #include "tool.h"
 
@@ -34,36 +39,45 @@ struct kind {
 	enum mech mech;
 	enum dr7_rw rw;		/* HW: what fires it */
 	unsigned len;		/* bytes watched */
-	int naive;		/* SOFT: let the other threads run meanwhile */
+	int pass;		/* SOFT: how a thread gets past it (stay.h) */
 	const char *at_once;	/* how many of this kind can exist at once */
+	int extra;		/* only when -k names it */
 };
 
 static const struct kind code_kinds[] = {
-	{ "int3", "INT3, persistent", SOFT, 0, 1, 0, "any" },
-	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4" },
-	{ "guard", "guard page, execute", GUARD, 0, 1, 0, "any" },
+	{ "int3", "INT3, persistent", SOFT, 0, 1, PASS_HOLD, "any", 0 },
+	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4", 0 },
+	{ "guard", "guard page, execute", GUARD, 0, 1, 0, "any", 0 },
+	{ "emulate", "INT3, emulated", SOFT, 0, 1, PASS_EMULATE, "any", 1 },
+	{ "displaced", "INT3, displaced", SOFT, 0, 1, PASS_DISPLACED, "any", 1 },
 	{ NULL },
 };
 
 static const struct kind data_kinds[] = {
-	{ "w4", "hardware write", HW, DR7_RW_WRITE, 4, 0, "4" },
-	{ "rw4", "hardware read/write", HW, DR7_RW_READWRITE, 4, 0, "4" },
-	{ "guard", "guard page, any access", GUARD, 0, 4, 0, "any" },
+	{ "w4", "hardware write", HW, DR7_RW_WRITE, 4, 0, "4", 0 },
+	{ "rw4", "hardware read/write", HW, DR7_RW_READWRITE, 4, 0, "4", 0 },
+	{ "guard", "guard page, any access", GUARD, 0, 4, 0, "any", 0 },
 	{ NULL },
 };
 
 static const struct kind race_kinds[] = {
-	{ "naive", "INT3, naive re-arm", SOFT, 0, 1, 1, "any" },
-	{ "suspend", "INT3, others held", SOFT, 0, 1, 0, "any" },
-	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4" },
+	{ "naive", "INT3, naive re-arm", SOFT, 0, 1, PASS_REINSERT, "any", 0 },
+	{ "suspend", "INT3, others held", SOFT, 0, 1, PASS_HOLD, "any", 0 },
+	{ "hw", "hardware execute", HW, DR7_RW_EXECUTE, 1, 0, "4", 0 },
+	{ "emulate", "INT3, emulated", SOFT, 0, 1, PASS_EMULATE, "any", 1 },
+	{ "displaced", "INT3, displaced", SOFT, 0, 1, PASS_DISPLACED, "any", 1 },
 	{ NULL },
 };
+
+/* At most this many kinds in one run. */
+#define MAXKINDS	5
 
 /* What one kind's run measured. */
 struct result {
 	const struct kind *k;
 	unsigned long hits, false_hits, events, late;
 	unsigned long unblocked;	/* times held threads were let go */
+	unsigned long holds;	/* times the other threads were held */
 	DWORD hit_tid;		/* the thread of the last guard-page hit */
 	int stalled;		/* ended waiting for a step that never came */
 	int cut;		/* cut short by Ctrl-C or the target's exit */
@@ -114,7 +128,8 @@ usage(int status)
 	    "  -n hits     per kind, stop after this many hits (default 1000)\n"
 	    "  -s seconds  per kind, stop after this long (default 5)\n"
 	    "  -k kinds    only these, e.g. int3,hw (code: int3 hw guard;\n"
-	    "              --data: w4 rw4 guard; --race: naive suspend hw)\n"
+	    "              --data: w4 rw4 guard; --race: naive suspend hw;\n"
+	    "              code and --race also: emulate displaced)\n"
 	    "  --count address  a 32-bit count of calls the target keeps,\n"
 	    "              to check the hits against (e.g. printf_loop!calls)\n"
 	    "  --csv       print the table as CSV, without the chart\n");
@@ -276,7 +291,8 @@ arm(struct run *r, const struct kind *k)
 {
 	size_t i;
 
-	r->bp.naive = k->naive;
+	r->bp.naive = k->pass == PASS_REINSERT;
+	r->bp.mode = k->pass;
 	switch (k->mech) {
 	case SOFT:
 		return soft_insert(&r->bp, opt.loc, 0, "location") != NULL;
@@ -332,6 +348,13 @@ guard_wanted(struct run *r, const EXCEPTION_RECORD *er)
 	return opt.data || er->ExceptionInformation[0] == ACCESS_EXECUTE;
 }
 
+/* Whether a step past a breakpoint is under way: the classic or displaced. */
+static int
+under_way(const struct run *r)
+{
+	return r->bp.nsteppers > 0 || r->bp.ndisplaced > 0;
+}
+
 /* Whether kind k's window is used up: hits or time. */
 static int
 over(const struct run *r, const struct result *res, DWORD t0)
@@ -354,7 +377,8 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	DWORD tid = r->s.ev.dwThreadId;
 	struct softbp *bp;
 	union context c;
-	int done;
+	char why[200];
+	int done, how, first;
 
 	*status = session_default_status(&r->s);
 	if (r->s.ev.dwDebugEventCode == CREATE_THREAD_DEBUG_EVENT &&
@@ -366,9 +390,18 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	    (addr_t)(uintptr_t)er->ExceptionAddress)) != NULL) {
 		*status = DBG_CONTINUE;
 		res->hits++;
-		/* Always step past, even on the last hit: its instruction runs. */
-		return soft_hit(&r->bp, bp, tid, &c) &&
-		    step_begin(&r->bp, tid) ? 0 : -1;
+		/*
+		 * Always past, even on the last hit: its instruction runs.
+		 * Emulated, it has run already.
+		 */
+		first = bp->how == 0;
+		if (!soft_context(&r->bp, bp, tid, &c) ||
+		    (how = stay_pass(&r->bp, r->dis, bp, tid, &c)) == 0)
+			return -1;
+		if (first && (k->pass == PASS_EMULATE || k->pass == PASS_DISPLACED))
+			fprintf(opt.log, "%s: %s: %s\n", k->name, bp->insn.text,
+			    stay_describe(bp, why, sizeof(why)));
+		return how == PASS_EMULATE && !under_way(r) ? 1 : 0;
 	}
 	if (guard_hit(&r->bp, er) != NULL) {
 		*status = DBG_CONTINUE;
@@ -381,17 +414,17 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
-			fprintf(opt.log, "tid %lu: %s at 0x%llx; passed to "
-			    "the target\n",
-			    tid, exception_name(er->ExceptionCode) ?
-			    exception_name(er->ExceptionCode) : "an exception",
-			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
+			fprintf(opt.log, "tid %lu: %s at 0x%llx; %s\n",
+			    tid, exception_name(er->ExceptionCode),
+			    (unsigned long long)(uintptr_t)er->ExceptionAddress,
+			    session_own_exception(&r->s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		return 0;
 	}
 	if ((done = step_end(&r->bp, tid, status)) != 0) {
 		if (done < 0)
 			return -1;
-		if (r->bp.nsteppers > 0)
+		if (under_way(r))
 			return 0;
 		/* After a false hit, the last call may be half made. */
 		return k->mech != GUARD || tid == res->hit_tid ? 1 : 2;
@@ -451,7 +484,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 	for (;;) {
 		used = GetTickCount() - t0;
 		wait = used < r->ms ? r->ms - used : 0;
-		if (r->bp.nsteppers > 0)	/* a step takes microseconds */
+		if (under_way(r))	/* a step takes microseconds */
 			wait = 1000;
 		rc = bp_wait(&r->bp, wait);
 		if (rc < 0)
@@ -460,7 +493,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 			res->cut = 1;	/* Ctrl-C: what we have, then stop */
 			break;
 		}
-		if (rc == 0 && r->bp.nsteppers == 0)
+		if (rc == 0 && !under_way(r))
 			break;		/* time's up, nothing under way */
 		if (rc == 0) {
 			res->stalled = 1;	/* a step never came: end it here */
@@ -501,6 +534,7 @@ measure(struct run *r, const struct kind *k, struct result *res)
 	res->c1 = target_count(r);
 	ok = !s->pending || session_continue(s, status);
 	res->unblocked = r->bp.unblocked;
+	res->holds = r->bp.holds;
 	r->bp.late = 0;
 	ok &= bp_cleanup(&r->bp);
 	res->late = r->bp.late;
@@ -537,10 +571,10 @@ print_table(const struct result *res, size_t n, double floor_us,
 
 	if (opt.csv) {
 		printf("kind,hits,events,events_per_hit,us_per_hit,false_hits,"
-		    "bytes_changed,hw_slots,at_once,seen_by%s\n",
+		    "bytes_changed,hw_slots,at_once,seen_by%s,held\n",
 		    opt.counted ? ",target_count,missed" : "");
 		if (floor_steps)
-			printf("floor,%zu,%zu,1.00,%.1f,,,,,%s\n", floor_steps,
+			printf("floor,%zu,%zu,1.00,%.1f,,,,,%s,\n", floor_steps,
 			    floor_steps, floor_us, opt.counted ? ",," : "");
 		for (i = 0; i < n; i++) {
 			printf("%s,%lu,%lu,%.2f,%.1f,%lu,%d,%d,%s,%s",
@@ -556,7 +590,7 @@ print_table(const struct result *res, size_t n, double floor_us,
 				printf(",,");
 			if (opt.counted && res[i].counted && !opt.data)
 				printf("%ld", calls - (long)res[i].hits);
-			putchar('\n');
+			printf(",%lu\n", res[i].holds);
 		}
 		return;
 	}
@@ -565,7 +599,7 @@ print_table(const struct result *res, size_t n, double floor_us,
 	    "seen by");
 	if (opt.counted)
 		printf(" %6s%s", "count", opt.data ? "" : " missed");
-	putchar('\n');
+	printf(" %6s\n", "held");
 	if (floor_steps)
 		printf("%-24s %6s %10.2f %8.1f %6s %6s %8s %7s  %-12s\n",
 		    "floor: one debug event", "-", 1.0, floor_us, "-", "-", "-",
@@ -584,7 +618,7 @@ print_table(const struct result *res, size_t n, double floor_us,
 			printf(" %6ld", calls);
 		if (opt.counted && res[i].counted && !opt.data)
 			printf(" %6ld", calls - (long)res[i].hits);
-		putchar('\n');
+		printf(" %6lu\n", res[i].holds);
 	}
 }
 
@@ -595,7 +629,7 @@ print_bar(const char *name, double v, double most)
 	static const char bar[] =
 	    "##################################################";
 
-	printf("  %-8s |%-50.*s %8.1f\n", name, (int)((sizeof(bar) - 1) * v /
+	printf("  %-9s |%-50.*s %8.1f\n", name, (int)((sizeof(bar) - 1) * v /
 	    most + 0.5), bar, v);
 }
 
@@ -669,7 +703,8 @@ pick_kinds(const struct kind *all, const char *names,
 
 	if (names == NULL) {
 		for (i = 0; all[i].name != NULL; i++)
-			out[n++] = &all[i];
+			if (!all[i].extra)
+				out[n++] = &all[i];
 		return n;
 	}
 	if ((list = strdup(names)) == NULL)
@@ -681,9 +716,10 @@ pick_kinds(const struct kind *all, const char *names,
 				break;
 		if (all[i].name == NULL)
 			errx(EXIT_USAGE, "-k: \"%s\" is not a kind here; use %s, "
-			    "%s or %s", name, all[0].name, all[1].name,
-			    all[2].name);
-		if (n < 3)
+			    "%s or %s%s", name, all[0].name, all[1].name,
+			    all[2].name, all[3].name != NULL ?
+			    " (or emulate, displaced)" : "");
+		if (n < MAXKINDS)
 			out[n++] = &all[i];
 	}
 	free(list);
@@ -729,8 +765,8 @@ main(int argc, char *argv[])
 {
 	struct target_spec spec;
 	struct run r = { .maxhits = 1000, .ms = 5000 };
-	const struct kind *kinds[3];
-	struct result res[3], *rs;
+	const struct kind *kinds[MAXKINDS];
+	struct result res[MAXKINDS], *rs;
 	const char *pick = NULL, *count = NULL;
 	char **cmd, where[160];
 	size_t nkinds, i, done = 0, floor_steps = 0;

@@ -6,6 +6,10 @@
  * INT3, so the instruction pointer is one past the breakpoint: rewind it,
  * put the saved byte back, and (for a persistent breakpoint) single-step
  * that one instruction with the trap flag before writing 0xCC again.
+ *
+ * Lesson 14.  Or leave the INT3 where it is (-m emulate, -m displaced):
+ * carry the instruction out in the debugger, or run a copy of it
+ * elsewhere; common/stay.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,11 +20,13 @@
 #include "err.h"
 #include "out.h"
 #include "mem.h"
+#include "stay.h"
 #include "tool.h"
 
 static const struct option longopts[] = {
 	{ "once", no_argument, NULL, '1' },
 	{ "count", required_argument, NULL, 'n' },
+	{ "mode", required_argument, NULL, 'm' },
 	{ "regs", no_argument, NULL, 'r' },
 	{ "seconds", required_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
@@ -32,9 +38,13 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: softbp [-1r] [-n hits] [-s seconds] pid|name location...\n"
-	    "       softbp [-1r] [-n hits] [-s seconds] location... -- program [args]\n"
+	    "usage: softbp [-1r] [-m mode] [-n hits] [-s seconds] pid|name location...\n"
+	    "       softbp [-1r] [-m mode] [-n hits] [-s seconds] location... -- program [args]\n"
 	    "  -1  one-shot: remove each breakpoint after its first hit\n"
+	    "  -m  how a thread gets past a persistent breakpoint: emulate (the\n"
+	    "      default) or displaced (the INT3 stays), hold (the byte goes\n"
+	    "      out, the other threads held: lesson 04), reinsert (the byte goes\n"
+	    "      out, the others run on)\n"
 	    "  -r  print the registers at each hit\n"
 	    "  -n  stop after this many hits      -s  stop after this many seconds\n"
 	    "  location: 0x401530, module!export[+0x10], module!#ordinal, module+0x1530\n");
@@ -42,6 +52,7 @@ usage(int status)
 }
 
 static int show_regs;
+static unsigned long passes[PASS_DISPLACED + 1];	/* hits, by the way past */
 
 /*
  * Argument i of a call, read at the called function's first instruction.
@@ -137,9 +148,11 @@ on_hit(struct run *r, struct softbp *bp)
 	int late = !bp->inserted;
 	struct insn in;
 	union context c;
+	char why[200];
+	int how, first;
 
-	/* Point the IP back at the INT3 and put the original byte back. */
-	if (!soft_hit(&r->bp, bp, tid, &c))
+	/* The registers, with the IP pointed back at the INT3. */
+	if (!soft_context(&r->bp, bp, tid, &c))
 		return FALSE;
 	r->hits++;
 	bp->hits++;
@@ -156,10 +169,23 @@ on_hit(struct run *r, struct softbp *bp)
 		print_printf_call(r, &c);
 	if (show_regs)
 		cpu_print(stdout, r->s.cpu, &c, REG_GENERAL);
-	/* Persistent, or late: run this one instruction with TF, then re-arm. */
-	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits)))
-		return step_begin(&r->bp, tid);
-	return TRUE;
+	/*
+	 * Persistent, or late: past this one instruction, the way -m says
+	 * (the classic way: the byte out, one step with TF, 0xCC back in).
+	 * Otherwise the IP goes back and the byte out for good.
+	 */
+	if (late || (!bp->oneshot && (r->maxhits == 0 || r->hits < r->maxhits))) {
+		first = bp->how == 0;
+		how = stay_pass(&r->bp, r->dis, bp, tid, &c);
+		passes[how]++;
+		if (first && how != 0 && r->bp.mode != PASS_HOLD &&
+		    r->bp.mode != PASS_REINSERT)
+			printf("breakpoint at 0x%llx, %s: %s\n", (unsigned long long)
+			    bp->addr, bp->insn.text, stay_describe(bp, why,
+			    sizeof(why)));
+		return how != 0;
+	}
+	return soft_hit(&r->bp, bp, tid, &c);
 }
 
 int
@@ -170,7 +196,7 @@ main(int argc, char *argv[])
 	const EXCEPTION_RECORD *er;
 	struct softbp *bp;
 	char **cmd, where[160];
-	int ch, i, oneshot = 0;
+	int ch, i, oneshot = 0, mode = PASS_EMULATE;
 	BOOL ok = TRUE;
 	DWORD status;
 	addr_t *a;
@@ -179,10 +205,15 @@ main(int argc, char *argv[])
 	setprogname(argv[0]);
 	out_init();
 	cmd = cut_command(&argc, argv);
-	while ((ch = getopt_long(argc, argv, "+:1hn:rs:V", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "+:1hm:n:rs:V", longopts, NULL)) != -1)
 		switch (ch) {
 		case '1':
 			oneshot = 1;
+			break;
+		case 'm':
+			if ((mode = pass_mode(optarg)) == 0)
+				errx(EXIT_USAGE, "-m: \"%s\" is not a mode; use hold, "
+				    "reinsert, emulate or displaced", optarg);
 			break;
 		case 'n':
 		case 's':
@@ -208,6 +239,7 @@ main(int argc, char *argv[])
 		errx(EXIT_RUNTIME, "out of memory");
 	if (!run_start(&r, &spec, 0))
 		return EXIT_RUNTIME;
+	r.bp.mode = mode;
 	/* Resolve every location before writing any byte. */
 	for (i = 0; i < argc && ok; i++)
 		ok = sym_resolve(&r.mods, argv[i], &a[i]);
@@ -235,15 +267,23 @@ main(int argc, char *argv[])
 		    (k = step_end(&r.bp, r.s.ev.dwThreadId, &status)) != 0) {
 			ok = k > 0;	/* stepped past it; 0xCC is back */
 		} else if (er != NULL && is_breakpoint_code(er->ExceptionCode)) {
+			/* The target's own, or (on Windows) the WOW64 loader's. */
 			printf("tid %lu: a breakpoint at %s that is not ours; "
-			    "passed to the target\n", r.s.ev.dwThreadId,
+			    "%s\n", r.s.ev.dwThreadId,
 			    sym_format(&r.mods, (addr_t)(uintptr_t)
-			    er->ExceptionAddress, where, sizeof(where)));
+			    er->ExceptionAddress, where, sizeof(where)),
+			    session_own_exception(&r.s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		}
 		if (r.s.exited)
 			break;
 		if (!session_continue(&r.s, status))
 			ok = FALSE;
 	}
+	if (r.bp.mode == PASS_EMULATE || r.bp.mode == PASS_DISPLACED)
+		printf("past the breakpoints: %lu emulated, %lu displaced, %lu "
+		    "with the byte out (the other threads held %lu times)\n",
+		    passes[PASS_EMULATE], passes[PASS_DISPLACED],
+		    passes[PASS_HOLD] + passes[PASS_REINSERT], r.bp.holds);
 	return run_finish(&r, ok);
 }
