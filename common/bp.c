@@ -335,6 +335,18 @@ hw_foreign(const struct bpset *b, const union context *c)
 	return FALSE;
 }
 
+BOOL
+hw_target_armed(const struct bpset *b, const union context *c)
+{
+	uint32_t dr7 = (uint32_t)reg_get(b->s->cpu->dr7, c);
+	int i;
+
+	for (i = 0; i < DR_SLOTS; i++)
+		if (dr7_enabled(dr7, i) && !b->hw[i].used)
+			return TRUE;
+	return FALSE;
+}
+
 static DWORD
 page_size(void)
 {

@@ -225,6 +225,12 @@ uint32_t hw_hit(struct bpset *b, DWORD tid, union context *c);
 BOOL hw_foreign(const struct bpset *b, const union context *c);
 
 /*
+ * Whether, by DR7 in c (read with REG_DEBUG), the thread has a debug
+ * register of the target's own enabled: one that is not ours.
+ */
+BOOL hw_target_armed(const struct bpset *b, const union context *c);
+
+/*
  * Put PAGE_GUARD on every page of [a, a+size), recording each page's
  * protection first (VirtualQueryEx).  NULL (after printing why, naming
  * location) for memory that is not committed or cannot be changed; then

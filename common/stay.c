@@ -210,6 +210,23 @@ stay_describe(const struct softbp *bp, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * Whether thread t's next instruction may raise an exception of the
+ * target's own: it has TF set (c, its registers at the hit), or a debug
+ * register of its own enabled.  When its debug registers cannot be read,
+ * say yes: the classic way is right either way.
+ */
+static BOOL
+target_traps(struct bpset *b, struct thread *t, const union context *c)
+{
+	const struct cpu *cpu = b->s->cpu;
+	union context dr;
+
+	if (reg_get(cpu->flags, c) & TRAP_FLAG)
+		return TRUE;
+	return !cpu->get(t->handle, &dr, REG_DEBUG) || hw_target_armed(b, &dr);
+}
+
 int
 stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
     union context *c)
@@ -236,9 +253,13 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 	how = bp->how;
 	/*
 	 * A target that single-steps itself expects its trap right after
-	 * this instruction, which only a real step of the code gives.
+	 * this instruction, and one with a debug register of its own may
+	 * get a hit from it: only a real step of the code, in its place,
+	 * gives the target its exception with the context it expects.
+	 * Emulated, the debug register would never fire; displaced, the
+	 * target's handlers would see the copy's address.
 	 */
-	if (how == PASS_EMULATE && (reg_get(cpu->flags, c) & TRAP_FLAG))
+	if (how != PASS_HOLD && how != PASS_REINSERT && target_traps(b, t, c))
 		how = PASS_HOLD;
 	if (how == PASS_EMULATE) {
 		if (emu_run(cpu, b->s->process, &bp->insn, c, &w, &why)) {
