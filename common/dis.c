@@ -297,9 +297,9 @@ BOOL
 dis_before(struct dis *d, HANDLE process, addr_t a, const struct cpu *cpu,
     const union context *c, addr_t lo, unsigned len, struct insn *in)
 {
-	enum { BACK = 48 };
+	enum { BACK = 48, LONGEST = 15 };
 	unsigned char buf[BACK];
-	struct insn cand[15], voted;
+	struct insn cand[LONGEST], voted;
 	addr_t ea;
 	size_t k;
 	int i, n = 0;
@@ -307,7 +307,7 @@ dis_before(struct dis *d, HANDLE process, addr_t a, const struct cpu *cpu,
 	if (read_code(process, a - BACK, buf, BACK) != BACK)
 		return FALSE;
 	/* Every instruction (at most 15 bytes) that ends exactly at a... */
-	for (k = BACK - 15; k < BACK; k++) {
+	for (k = BACK - LONGEST; k < BACK; k++) {
 		if (!dis_decode(d, buf + k, BACK - k, a - BACK + k, &cand[n]) ||
 		    cand[n].len != BACK - k)
 			continue;
@@ -320,32 +320,25 @@ dis_before(struct dis *d, HANDLE process, addr_t a, const struct cpu *cpu,
 			}
 	}
 	/*
-	 * More than one can: a byte of the instruction before, taken as
-	 * an opcode, may make a longer one out of the real one's operand
-	 * bytes (01 a3 00 e0 40 00, add [ebx+0x40e000], esp, around
-	 * a3 00 e0 40 00, mov [0x40e000], eax, when ebx is 0).  Then the
-	 * forward decodings below settle it; failing that, the shortest.
+	 * Decoding forwards from almost any byte falls into step with the
+	 * real instructions within a few of them, so the decodings from each
+	 * of the bytes before a can vote.  They choose when several
+	 * candidates addressed the bytes (a decoding that starts inside the
+	 * instruction before, as 01 a3 ... reads "add [ebx + disp], esp"
+	 * where the code is "add eax, 1" and then a3 ..., a "mov [disp],
+	 * eax"), and when none provably did (a register it used was changed
+	 * by the instruction itself, say).
 	 */
-	if (n == 1 || (n > 1 && !vote_before(d, buf, BACK, a, &voted))) {
-		*in = cand[n - 1];
+	if (n != 1 && vote_before(d, buf, BACK, a, &voted)) {
+		for (i = 0; i < n; i++)
+			if (cand[i].addr == voted.addr)
+				break;
+		*in = i < n ? cand[i] : n > 0 ? cand[0] : voted;
 		return TRUE;
 	}
-	for (i = 0; i < n; i++)
-		if (cand[i].addr == voted.addr) {
-			*in = cand[i];
-			return TRUE;
-		}
-	if (n > 1) {
-		*in = cand[n - 1];
-		return TRUE;
-	}
-	/*
-	 * None provably did (a register it used was changed by the
-	 * instruction itself, say).  Decoding forwards from almost any byte
-	 * falls into step with the real instructions within a few of them,
-	 * so let the decodings from each of the bytes before a vote.
-	 */
-	return vote_before(d, buf, BACK, a, in);
+	if (n > 0)
+		*in = cand[0];
+	return n > 0;
 }
 
 char *

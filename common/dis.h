@@ -87,10 +87,10 @@ BOOL dis_at(struct dis *d, HANDLE process, addr_t a, struct insn *in);
  * a data breakpoint reports, as it fires after the access with the IP
  * already at a.  x86 cannot be decoded backwards, so every decoding that
  * ends at a is tried, and the one whose memory operand, computed from the
- * registers in c, lies in the range wins; where several do, the one that
- * forward decodings agree with.  If none does, the instruction most
- * forward decodings from the 48 bytes before a end on: a strong guess.
- * FALSE if no instruction ends at a.
+ * registers in c, lies in the range wins.  If several do (one may start
+ * inside the instruction before), or none does, the instruction most
+ * forward decodings from the 48 bytes before a end on decides: a strong
+ * guess.  FALSE if no instruction ends at a.
  */
 BOOL dis_before(struct dis *d, HANDLE process, addr_t a,
     const struct cpu *cpu, const union context *c, addr_t lo, unsigned len,
