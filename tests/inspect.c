@@ -611,8 +611,16 @@ code_compare(HANDLE p)
 	if (!EnumProcessModulesEx(p, mods, sizeof(mods), &need, LIST_MODULES_ALL))
 		return fail("EnumProcessModulesEx");
 	for (i = 0; i < need / sizeof(mods[0]) && i < 1024; i++) {
-		if (!GetModuleInformation(p, mods[i], &mi, sizeof(mi)) ||
-		    module_file(p, (uintptr_t)mi.lpBaseOfDll, &base, path, &im) != 0) {
+		if (!GetModuleInformation(p, mods[i], &mi, sizeof(mi))) {
+			fprintf(stderr, "inspect: GetModuleInformation(%p): "
+			    "error %lu\n", (void *)mods[i], GetLastError());
+			rc = 1;
+			continue;
+		}
+		if (module_file(p, (uintptr_t)mi.lpBaseOfDll, &base, path,
+		    &im) != 0) {
+			fprintf(stderr, "inspect: the module at %p: its file "
+			    "could not be read\n", mi.lpBaseOfDll);
 			rc = 1;
 			continue;
 		}
