@@ -59,6 +59,9 @@ my ($n, $failed) = (0, 0);
 # The runner's own looks at the prefix go to the learner's prefix.
 $ENV{WINEPREFIX} = "$copy/build/wineprefix";
 $ENV{WINEDEBUG} = '-all';
+# The learner types make at a shell, not inside make check: no
+# "Entering directory" lines, no flags of the outer make.
+delete @ENV{qw(MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES)};
 
 sub ok {
 	my ($cond, $desc, @diag) = @_;
