@@ -92,7 +92,7 @@ bench: all $(WINE_READY)
 # The suite ends the targets it starts; wineserver -k ends the rest of
 # the prefix (its services) once it is done, pass or fail.
 check: all $(WINE_READY)
-	@rc=0; prove --exec tests/run tests/*.t build/x86/unit.exe \
+	@rc=0; prove --timer --exec tests/run tests/*.t build/x86/unit.exe \
 	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
 
 # The adversarial targets under every breakpoint tool, for minutes.
