@@ -210,6 +210,19 @@ stay_describe(const struct softbp *bp, char *buf, size_t n)
 	return buf;
 }
 
+/* Whether c (read with REG_DEBUG) has a debug register of the target's own enabled. */
+static int
+own_slots(const struct bpset *b, const union context *c)
+{
+	uint32_t dr7 = (uint32_t)reg_get(b->s->cpu->dr7, c);
+	int i;
+
+	for (i = 0; i < DR_SLOTS; i++)
+		if (dr7_enabled(dr7, i) && !b->hw[i].used)
+			return 1;
+	return 0;
+}
+
 int
 stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
     union context *c)
@@ -235,10 +248,13 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 		return 0;
 	how = bp->how;
 	/*
-	 * A target that single-steps itself expects its trap right after
-	 * this instruction, which only a real step of the code gives.
+	 * A target that single-steps itself, or watches with debug
+	 * registers of its own, expects its traps from this very
+	 * instruction, at its own address: only the real code, stepped in
+	 * place, gives them.
 	 */
-	if (how == PASS_EMULATE && (reg_get(cpu->flags, c) & TRAP_FLAG))
+	if ((how == PASS_EMULATE || how == PASS_DISPLACED) &&
+	    ((reg_get(cpu->flags, c) & TRAP_FLAG) || own_slots(b, c)))
 		how = PASS_HOLD;
 	if (how == PASS_EMULATE) {
 		if (emu_run(cpu, b->s->process, &bp->insn, c, &w, &why)) {
@@ -251,14 +267,8 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 		/* Its memory is not there: the CPU runs it, to fault for real. */
 		how = PASS_HOLD;
 	}
-	if (how == PASS_DISPLACED) {
-		reg_set(cpu->ip, c, bp->copy);
-		if (!cpu->set(t->handle, c, REG_CONTROL)) {
-			warn("SetThreadContext(tid %lu)", tid);
-			return 0;
-		}
-		return displaced_step(b, tid, bp) ? PASS_DISPLACED : 0;
-	}
+	if (how == PASS_DISPLACED)
+		return displaced_step(b, tid, bp, c) ? PASS_DISPLACED : 0;
 	/* The classic way (lesson 04): byte out, one step, byte back in. */
 	b->naive = how == PASS_REINSERT;
 	if (!cpu->set(t->handle, c, REG_CONTROL)) {
