@@ -15,7 +15,7 @@
 
 TOOLS   = procs regs threads events softbp hwbp guardbp stepper bpcompare peb stack vmmap modules dump seh syscalls
 TARGETS = printf_loop spin_threads known_regs counter crc_check calls tf_self race churn deep regions faults wedge lookup insns \
-	  flags pages dr_self
+	  flags pages dr_self straddle
 # Targets also built without frame pointers, as NAME-fpo.exe (-O2
 # -fomit-frame-pointer); NAME.exe itself then keeps them (-O0).
 FPO     = deep

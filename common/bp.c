@@ -15,10 +15,13 @@ bp_init(struct bpset *b, struct session *s)
 }
 
 /*
- * Write code bytes.  WriteProcessMemory usually manages on a read-only
- * code page by itself (Windows changes the protection for the moment);
- * where it does not, make the page writable, write, and put its
- * protection back.
+ * Write code bytes.  WriteProcessMemory manages on code by itself:
+ * Windows' makes a range that is executable but not writable
+ * (PAGE_EXECUTE_READ) writable for the moment of the write, puts its
+ * protection back and flushes the instruction cache, and refuses only a
+ * PAGE_READONLY or PAGE_NOACCESS range (source: ReactOS,
+ * dll/win32/kernel32/client/proc.c, WriteProcessMemory()).  For such a
+ * range, make it writable here, write, and put its protection back.
  */
 static BOOL
 code_write(HANDLE process, addr_t a, const void *buf, size_t n)
@@ -184,7 +187,7 @@ bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
 	unsigned char *p = buf;
 	size_t i;
 
-	if (!mem_read(b->s->process, a, buf, n))
+	if (!guard_read(b, a, buf, n))
 		return FALSE;
 	for (i = 0; i < b->nsoft; i++)
 		if (b->soft[i]->inserted && b->soft[i]->addr >= a &&
@@ -332,6 +335,18 @@ hw_foreign(const struct bpset *b, const union context *c)
 	return FALSE;
 }
 
+BOOL
+hw_target_armed(const struct bpset *b, const union context *c)
+{
+	uint32_t dr7 = (uint32_t)reg_get(b->s->cpu->dr7, c);
+	int i;
+
+	for (i = 0; i < DR_SLOTS; i++)
+		if (dr7_enabled(dr7, i) && !b->hw[i].used)
+			return TRUE;
+	return FALSE;
+}
+
 static DWORD
 page_size(void)
 {
@@ -457,6 +472,34 @@ guard_disarm(struct bpset *b, struct guardpage *pg)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+BOOL
+guard_read(struct bpset *b, addr_t a, void *buf, size_t n)
+{
+	struct guardpage *pg;
+	DWORD ps = page_size(), err;
+	size_t i;
+	BOOL ok = TRUE, read;
+
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->armed && pg->base < a + n && a < pg->base + ps) {
+			pg->lifted = 1;
+			ok &= guard_disarm(b, pg);
+		}
+	}
+	read = ok && mem_read(b->s->process, a, buf, n);
+	err = GetLastError();
+	for (i = 0; b->guard != NULL && i < b->guard->npages; i++) {
+		pg = &b->guard->pages[i];
+		if (pg->lifted) {
+			pg->lifted = 0;
+			ok &= guard_arm(b, pg);
+		}
+	}
+	SetLastError(err);
+	return read && ok;
 }
 
 struct guardbp *
@@ -824,8 +867,7 @@ step_begin(struct bpset *b, DWORD tid)
 	if (b->nsteppers == 1 && !b->naive) {
 		hold_all(b, tid);
 		b->holds++;
-	}
-	else
+	} else
 		release(b, tid);	/* a latecomer: it steps too */
 	return TRUE;
 }

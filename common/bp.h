@@ -51,6 +51,7 @@ struct guardpage {
 	addr_t base;
 	DWORD protect;		/* its own protection, without our guard */
 	int armed;		/* we put PAGE_GUARD on it, and it has not fired */
+	int lifted;		/* taken off for a moment by guard_read() */
 };
 
 /* A guard-page (memory) breakpoint on [addr, addr+size). */
@@ -171,9 +172,23 @@ size_t soft_unloaded(struct bpset *b, addr_t base);
 
 /*
  * Read n bytes of code at a as they would be without our INT3s: what the
- * target's code really is.  FALSE when unreadable.
+ * target's code really is, read past our guard pages (guard_read()).
+ * FALSE when unreadable.
  */
 BOOL bp_read(struct bpset *b, addr_t a, void *buf, size_t n);
+
+/*
+ * Read n bytes of the target at a without setting off our guard pages:
+ * each armed guard of ours on the range is taken off for the read and
+ * put back after it.  On Windows, ReadProcessMemory fails on a guard
+ * page, and the guard is gone after that, as after any access: a
+ * debugger that reads its own guarded page has disarmed its breakpoint.
+ * Call it with the target stopped (at a debug event, or held), or one of
+ * its threads could pass a page while it is unguarded.  FALSE (with the
+ * last error set) when unreadable, and (after printing why) when a guard
+ * could not be put back; the others go back on either way.
+ */
+BOOL guard_read(struct bpset *b, addr_t a, void *buf, size_t n);
 
 /*
  * Program the slots in use into one thread's DR0-DR3 and DR7, holding the
@@ -209,6 +224,12 @@ uint32_t hw_hit(struct bpset *b, DWORD tid, union context *c);
  * single-step exception is then the target's, to pass on to it.
  */
 BOOL hw_foreign(const struct bpset *b, const union context *c);
+
+/*
+ * Whether, by DR7 in c (read with REG_DEBUG), the thread has a debug
+ * register of the target's own enabled: one that is not ours.
+ */
+BOOL hw_target_armed(const struct bpset *b, const union context *c);
 
 /*
  * Put PAGE_GUARD on every page of [a, a+size), recording each page's

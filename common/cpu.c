@@ -94,6 +94,11 @@ const struct cpu cpu_x86 = {
 	.dr = { REG(regs_x86, 16), REG(regs_x86, 17), REG(regs_x86, 18),
 	    REG(regs_x86, 19) },
 	.dr6 = REG(regs_x86, 20), .dr7 = REG(regs_x86, 21),
+#ifdef _WIN64
+	.watch_max = 8,		/* WOW64: compatibility mode, in IA-32e mode */
+#else
+	.watch_max = 4,
+#endif
 	.get = get32, .set = set32,
 };
 
@@ -164,6 +169,7 @@ const struct cpu cpu_x64 = {
 	.dr = { REG(regs_x64, 24), REG(regs_x64, 25), REG(regs_x64, 26),
 	    REG(regs_x64, 27) },
 	.dr6 = REG(regs_x64, 28), .dr7 = REG(regs_x64, 29),
+	.watch_max = 8,
 	.get = get64, .set = set64,
 };
 #endif

@@ -52,6 +52,14 @@ struct cpu {
 	size_t nregs;
 	const struct reg *ip, *sp, *flags, *dr[4], *dr6, *dr7;
 	/*
+	 * The longest data watch DR7 gives this view, in bytes.  LEN 10
+	 * (8 bytes) is defined where the CPU runs in IA-32e mode,
+	 * compatibility mode included (Intel SDM vol. 3B, 17.2.4-17.2.6):
+	 * wherever a 64-bit tool runs, so for its WOW64 view too.  A 32-bit
+	 * tool may run on 32-bit Windows, in legacy protected mode: 4.
+	 */
+	unsigned watch_max;
+	/*
 	 * Read or write the register groups (REG_*) of a stopped thread.
 	 * get clears *c first; set writes only the groups named.
 	 */

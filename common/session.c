@@ -298,6 +298,37 @@ session_open(struct session *s, const struct target_spec *spec)
 	return attach(s, t.pid);
 }
 
+/*
+ * Whether the target's int3 and single steps reach this debugger as
+ * STATUS_WX86_BREAKPOINT and STATUS_WX86_SINGLE_STEP: on Windows, when a
+ * 64-bit debugger debugs a 32-bit (WOW64) process.  The kernel gives an
+ * exception in 32-bit code those codes, and WOW64 turns them back into
+ * the usual ones for the program's own handlers (and for a 32-bit
+ * debugger).  Source: WRK, base/ntos/ke/amd64/exceptn.c,
+ * KiDispatchException().
+ */
+static int
+wx86_codes(const struct session *s)
+{
+	return sizeof(void *) == 8 && s->cpu != NULL && s->cpu->ptrsize == 4;
+}
+
+/*
+ * Whether a LOAD_DLL event's image is WOW64's own wow64.dll, which
+ * Windows loads into every 32-bit process before its 64-bit loader's
+ * breakpoint.
+ */
+static int
+is_wow64_layer(const char *image)
+{
+	const char *base = image, *p;
+
+	for (p = image; *p != '\0'; p++)
+		if (*p == '\\' || *p == '/')
+			base = p + 1;
+	return _stricmp(base, "wow64.dll") == 0;
+}
+
 BOOL
 is_breakpoint_code(DWORD code)
 {
@@ -393,6 +424,8 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 		    ev->u.LoadDll.fUnicode);
 		if (ev->u.LoadDll.hFile != NULL)
 			CloseHandle(ev->u.LoadDll.hFile);
+		if (wx86_codes(s) && is_wow64_layer(s->image))
+			s->wow64_layer = 1;
 		break;
 	case EXIT_PROCESS_DEBUG_EVENT:
 		s->exited = 1;
@@ -415,11 +448,15 @@ wait_event(struct session *s, DWORD timeout, int stop_on_ctrl_c)
 		    STATUS_WX86_BREAKPOINT_CODE) {
 			/*
 			 * On Windows the 32-bit loader of a WOW64 process
-			 * raises a breakpoint of its own as it starts, once.
-			 * Every later STATUS_WX86_BREAKPOINT is a 32-bit int3
-			 * of the target's (a 64-bit debugger sees them so).
+			 * raises a breakpoint of its own as it starts, once,
+			 * after the 64-bit loader's and before any code of
+			 * the program runs; a 64-bit debugger gets it with
+			 * this code.  Every later STATUS_WX86_BREAKPOINT is an
+			 * int3 of the target's, its DebugBreak() among them,
+			 * and goes to its handlers; so is any such code from
+			 * a process that gives no 32-bit loader's breakpoint.
 			 */
-			s->wow64_started = s->at_wow64_start = 1;
+			s->wow64_started = s->at_wow64_start = wx86_codes(s);
 		} else if (is_breakin(s)) {
 			s->breaking = 0;
 			s->at_breakin = 1;
@@ -466,13 +503,30 @@ session_default_status(const struct session *s)
 	return DBG_EXCEPTION_NOT_HANDLED;
 }
 
+/*
+ * Whether the pending event is the first stop of the session: the attach
+ * break-in, or the loader's breakpoint.  A launched WOW64 program on
+ * Windows stops twice: at the 64-bit loader's breakpoint, before WOW64
+ * has loaded a single 32-bit DLL, and then at its 32-bit loader's, with
+ * the program's DLLs in place.  Only the second shows the program as its
+ * own code sees it.  (Under Wine 8 no WOW64 layer is loaded, and the one
+ * loader's breakpoint is the start.)
+ */
+static int
+at_first_stop(const struct session *s)
+{
+	if (s->launched && s->wow64_layer)
+		return s->at_wow64_start;
+	return s->at_start;
+}
+
 BOOL
 session_wait_start(struct session *s, DWORD timeout)
 {
 	DWORD t0 = GetTickCount(), used;
 	int r;
 
-	while (!s->at_start) {
+	while (!at_first_stop(s)) {
 		if (s->pending && !session_continue(s, session_default_status(s)))
 			return FALSE;
 		used = GetTickCount() - t0;

@@ -28,6 +28,9 @@ struct session {
 	int wow64_started;	/* a launched WOW64 target's 32-bit loader has
 				   raised its breakpoint */
 	int at_wow64_start;	/* ... and it is the event being handled */
+	int wow64_layer;	/* WOW64's wow64.dll was loaded (Windows): a
+				   launched target's start is its 32-bit
+				   loader's breakpoint */
 	int breaking;		/* session_break() asked; its breakpoint is on its way */
 	int at_breakin;		/* ... and it is the event being handled */
 	unsigned long born;	/* threads announced so far */
@@ -67,8 +70,9 @@ BOOL session_continue(struct session *s, DWORD status);
  * True when the pending event is an exception that is the debugger's own
  * business, not the target's: the attach break-in, the loader's initial
  * breakpoint, a break-in that session_break() asked for, or the first
- * STATUS_WX86_BREAKPOINT of a launched WOW64 target (its 32-bit loader's).  Any other exception, a WOW64 target's
- * own int3 among them, is the target's.
+ * STATUS_WX86_BREAKPOINT of a WOW64 target that a 64-bit tool launched
+ * (its 32-bit loader's).  Any other exception, a WOW64 target's own int3
+ * among them, is the target's.
  */
 BOOL session_own_exception(const struct session *s);
 
@@ -81,8 +85,10 @@ DWORD session_default_status(const struct session *s);
 
 /*
  * Run the event loop until the first breakpoint: the break-in after an
- * attach, or the loader's breakpoint after a launch.  Leaves that event
- * pending, so the whole target stays stopped.  FALSE (after printing why)
+ * attach, or the loader's breakpoint after a launch (of a WOW64 program
+ * on Windows, the second one, its 32-bit loader's, once its 32-bit DLLs
+ * are loaded).  Leaves that event pending, so the whole target stays
+ * stopped.  FALSE (after printing why)
  * if it does not come within timeout ms or the target exits first.
  */
 BOOL session_wait_start(struct session *s, DWORD timeout);
@@ -175,9 +181,11 @@ const char *debug_event_name(DWORD code);
 const char *exception_name(DWORD code);
 
 /*
- * What a 64-bit debugger on Windows may see for a WOW64 target's INT3 and
- * single-step, instead of the usual codes; STATUS_WX86_BREAKPOINT is also
- * the WOW64 layer's own initial breakpoint.
+ * What a 64-bit debugger on Windows receives for a WOW64 target's INT3 and
+ * single step (a debug register's hit included), instead of the usual
+ * codes; STATUS_WX86_BREAKPOINT is also the WOW64 loader's own initial
+ * breakpoint.  Wine, which runs 32-bit programs as 32-bit processes,
+ * sends the usual codes.
  */
 #define STATUS_WX86_BREAKPOINT_CODE	0x4000001Fu
 #define STATUS_WX86_SINGLE_STEP_CODE	0x4000001Eu

@@ -210,17 +210,17 @@ stay_describe(const struct softbp *bp, char *buf, size_t n)
 	return buf;
 }
 
-/* Whether c (read with REG_DEBUG) has a debug register of the target's own enabled. */
-static int
-own_slots(const struct bpset *b, const union context *c)
+/*
+ * Whether the thread's next instruction may raise an exception of the
+ * target's own: by c, its registers at the hit (soft_context() reads the
+ * debug registers too), it has TF set, or a debug register of its own
+ * enabled.
+ */
+static BOOL
+target_traps(const struct bpset *b, const union context *c)
 {
-	uint32_t dr7 = (uint32_t)reg_get(b->s->cpu->dr7, c);
-	int i;
-
-	for (i = 0; i < DR_SLOTS; i++)
-		if (dr7_enabled(dr7, i) && !b->hw[i].used)
-			return 1;
-	return 0;
+	return (reg_get(b->s->cpu->flags, c) & TRAP_FLAG) ||
+	    hw_target_armed(b, c);
 }
 
 int
@@ -248,13 +248,14 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 		return 0;
 	how = bp->how;
 	/*
-	 * A target that single-steps itself, or watches with debug
-	 * registers of its own, expects its traps from this very
-	 * instruction, at its own address: only the real code, stepped in
-	 * place, gives them.
+	 * A target that single-steps itself expects its trap right after
+	 * this instruction, and one with a debug register of its own may
+	 * get a hit from it: only a real step of the code, in its place,
+	 * gives the target its exception with the context it expects.
+	 * Emulated, the debug register would never fire; displaced, the
+	 * target's handlers would see the copy's address.
 	 */
-	if ((how == PASS_EMULATE || how == PASS_DISPLACED) &&
-	    ((reg_get(cpu->flags, c) & TRAP_FLAG) || own_slots(b, c)))
+	if (how != PASS_HOLD && how != PASS_REINSERT && target_traps(b, c))
 		how = PASS_HOLD;
 	if (how == PASS_EMULATE) {
 		if (emu_run(cpu, b->s->process, &bp->insn, c, &w, &why)) {

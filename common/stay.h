@@ -39,8 +39,9 @@ const char *pass_name(int how);
  * come from the real instruction, in place.
  * The first hit of each breakpoint decides (bp->how; stay_describe()
  * says what and why), and so does the next hit that finds other bytes
- * under the INT3 than those decided on: the target rewrote its code.  Returns the PASS_* used this time, or 0 (after
- * printing why) on failure.
+ * under the INT3 than those decided on: the target rewrote its code.
+ * Returns the PASS_* used this time, or 0 (after printing why) on
+ * failure.
  */
 int stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
     union context *c);

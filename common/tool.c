@@ -15,6 +15,18 @@ thread_label(const struct session *s, DWORD tid, char *buf, size_t n)
 	return buf;
 }
 
+BOOL
+run_insn(struct run *r, addr_t a, struct insn *in)
+{
+	unsigned char code[15];
+	size_t n = sizeof(code), page = 0x1000 - (size_t)(a & 0xfff);
+
+	if (!bp_read(&r->bp, a, code, n) &&
+	    (page >= n || !bp_read(&r->bp, a, code, n = page)))
+		return FALSE;
+	return dis_decode(r->dis, code, n, a, in);
+}
+
 void
 run_option(struct run *r, int opt, const char *arg)
 {

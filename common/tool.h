@@ -51,6 +51,14 @@ int run_finish(struct run *r, BOOL ok);
 /* "tid 1234" plus "(break-in)" for the debugger's own thread: into buf. */
 char *thread_label(const struct session *s, DWORD tid, char *buf, size_t n);
 
+/*
+ * Decode the instruction at a as the target's code really is: read
+ * without our INT3s and past our guard pages (bp_read()), 15 bytes, or
+ * up to the end of the page when the next one cannot be read.  FALSE if
+ * unreadable or not a valid instruction.
+ */
+BOOL run_insn(struct run *r, addr_t a, struct insn *in);
+
 /* Parse -n and -s option arguments into r (exits 2 when malformed). */
 void run_option(struct run *r, int opt, const char *arg);
 

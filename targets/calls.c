@@ -8,7 +8,9 @@
  *   recurse(4)     calls itself down to depth 0, where it calls bottom().
  *   nofp(a, b)     built without a frame pointer: no push ebp / mov ebp, esp.
  *   add_cdecl, add_stdcall   (x86) the caller pops the arguments, or the callee.
- *   copy_rep()     copies 5 bytes with rep movsb: 5 single-step traps; it
+ *   copy_rep()     copies 5 bytes with rep movsb to the exported dst: 5
+ *                  single-step traps, and a data breakpoint on dst fires
+ *                  with the IP still on the rep movsb; it
  *                  first reads its flags with pushf/pop into eax/rax,
  *                  after an xor that sets them to a known 0x246.
  * All are exported, so "calls!outer" names them.  First line: pid=N and
@@ -32,7 +34,8 @@
 #endif
 
 EXPORT volatile LONG effect;	/* what the calls change, for all to see */
-char src[8] = "abcde", dst[8];	/* copy_rep copies src to dst */
+char src[8] = "abcde";
+EXPORT char dst[8];		/* copy_rep copies src here: calls!dst */
 
 EXPORT WITH_FP int
 inner(int x)

@@ -5,7 +5,8 @@
  * read=ADDRESS write=ADDRESS, base being the program's image base.  Every 100 ms the loop reads the counter (the instruction
  * at read=), writes it plus one (the instruction at write=) and prints
  * "tick N".  The neighbour shares the counter's page but not its bytes;
- * it is written each tick too, so a page-granular watch sees it.
+ * it is written each tick too, so a page-granular watch sees it.  When a
+ * debugger attaches, the next tick comes a second later.
  */
 #include <windows.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ extern const char counter_read[], counter_write[];
 int
 main(void)
 {
+	BOOL debugged = FALSE;
 	LONG seen;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -40,6 +42,16 @@ main(void)
 	    (unsigned long long)(uintptr_t)counter_write);
 	for (;;) {
 		Sleep(100);
+		/*
+		 * A debugger has just attached: leave its break-in thread a
+		 * second to come and go before the next access (under Wine 8
+		 * a hit that meets it can wedge; lesson 5).
+		 */
+		if (IsDebuggerPresent() != debugged) {
+			debugged = !debugged;
+			if (debugged)
+				Sleep(1000);
+		}
 		page.neighbour++;
 		/* One labelled instruction each, so their addresses are known. */
 		__asm__ volatile(".globl " SYM(counter_read) "\n"

@@ -2,13 +2,18 @@
  * faults: raise exceptions on request, and say which of the program's own
  * handlers saw each one and which one took it.
  *
- *   faults [-w] [-d MS] [-H vectored|frame|filter|none] [KIND...]
+ *   faults [-w] [-d MS] [-f FILE] [-H vectored|frame|filter|none] [KIND...]
  *
  * KIND is av (a write to address 0x1234), div (an integer division by
- * zero), int3, ud (ud2, an illegal instruction) or raise (RaiseException
- * with the program's own code, 0xe0db0001, and three arguments).  They are
- * raised in the order given, after a pause of -d MS (default 0).  Three
- * handlers of the program's own are in place:
+ * zero), int3, ud (ud2, an illegal instruction), raise (RaiseException
+ * with the program's own code, 0xe0db0001, and three arguments) or wx86
+ * (RaiseException with STATUS_WX86_BREAKPOINT, 0x4000001f, the code a
+ * 64-bit debugger on Windows receives for a WOW64 program's int3: under
+ * Wine, whose int3 never arrives so, the way a test sends the debugger
+ * one).  They are raised in the order given, after a pause of -d MS
+ * (default 0), and with -f only once FILE exists (a test creates it when
+ * its debugger is ready).  Three handlers of the program's own are in
+ * place:
  *
  *   vectored  added with AddVectoredExceptionHandler: asked first
  *   frame     a frame-based handler around all the raising, in_frame():
@@ -43,6 +48,7 @@
 #include <unistd.h>
 
 #define RAISE_CODE	0xe0db0001u	/* error severity, customer bit set */
+#define WX86_BREAKPOINT	0x4000001fu	/* STATUS_WX86_BREAKPOINT */
 static const ULONG_PTR raise_args[] = { 0x11, 0x22, 0x33 };
 
 /* Symbols in the assembly below carry the C prefix: "_" on x86 only. */
@@ -88,6 +94,12 @@ do_raise(void)
 	RaiseException(RAISE_CODE, 0, 3, raise_args);
 }
 
+static void
+do_wx86(void)
+{
+	RaiseException(WX86_BREAKPOINT, 0, 0, NULL);
+}
+
 static const struct kind {
 	const char *name;
 	void (*raise)(void);
@@ -98,6 +110,7 @@ static const struct kind {
 	{ "int3", fault_int3, int3_at, int3_done },
 	{ "ud", fault_ud, ud_at, ud_done },
 	{ "raise", do_raise, NULL, NULL },
+	{ "wx86", do_wx86, NULL, NULL },
 };
 
 enum who { NOBODY, VECTORED, FRAME, FILTER };
@@ -126,6 +139,7 @@ code_name(DWORD code)
 	case EXCEPTION_BREAKPOINT: return "EXCEPTION_BREAKPOINT";
 	case EXCEPTION_ILLEGAL_INSTRUCTION: return "EXCEPTION_ILLEGAL_INSTRUCTION";
 	case RAISE_CODE: return "the program's own exception";
+	case WX86_BREAKPOINT: return "STATUS_WX86_BREAKPOINT";
 	default: return "an exception";
 	}
 }
@@ -217,12 +231,14 @@ print_first_line(void *frame)
 }
 
 static void
-raise_each(int n, char **names, unsigned long delay)
+raise_each(int n, char **names, unsigned long delay, const char *go)
 {
 	size_t i;
 	int k;
 
 	Sleep(delay);
+	while (go != NULL && GetFileAttributesA(go) == INVALID_FILE_ATTRIBUTES)
+		Sleep(50);
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			if (strcmp(names[k], kinds[i].name) == 0)
@@ -245,7 +261,7 @@ raise_each(int n, char **names, unsigned long delay)
  * function's frame, so that the frame handler covers it.
  */
 __declspec(dllexport) __attribute__((noinline)) void
-in_frame(int n, char **names, unsigned long delay, int wait)
+in_frame(int n, char **names, unsigned long delay, const char *go, int wait)
 {
 #ifdef _WIN64
 	/*
@@ -263,7 +279,7 @@ in_frame(int n, char **names, unsigned long delay, int wait)
 	__writefsdword(0, (DWORD)(uintptr_t)&rec);
 	print_first_line((void *)&rec);
 #endif
-	raise_each(n, names, delay);
+	raise_each(n, names, delay, go);
 	while (wait)
 		Sleep(1000);
 #ifndef _WIN64
@@ -288,11 +304,13 @@ main(int argc, char *argv[])
 	static const char *const takers[] = { "none", "vectored", "frame",
 	    "filter" };
 	unsigned long delay = 0;
+	const char *go = NULL;
 	int c, i, wait = 0;
 
-	while ((c = getopt(argc, argv, "d:H:w")) != -1)
+	while ((c = getopt(argc, argv, "d:f:H:w")) != -1)
 		switch (c) {
 		case 'd': delay = strtoul(optarg, NULL, 0); break;
+		case 'f': go = optarg; break;
 		case 'H':
 			for (i = 0; i < 4 && strcmp(optarg, takers[i]) != 0; i++)
 				;
@@ -311,10 +329,11 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IONBF, 0);
 	AddVectoredExceptionHandler(1, vectored_handler);
 	SetUnhandledExceptionFilter(unhandled_filter);
-	in_frame(argc - optind, argv + optind, delay, wait);
+	in_frame(argc - optind, argv + optind, delay, go, wait);
 	return 0;
 usage:
-	fprintf(stderr, "usage: faults [-w] [-d ms] [-H vectored|frame|filter|none] "
-	    "[av|div|int3|ud|raise ...]\n");
+	fprintf(stderr, "usage: faults [-w] [-d ms] [-f file] "
+	    "[-H vectored|frame|filter|none] "
+	    "[av|div|int3|ud|raise|wx86 ...]\n");
 	return 2;
 }

@@ -218,12 +218,12 @@ for combo in $COMBOS; do
 		    "$combo hwbp $k unaligned"
 		untouched "$a" "$combo hwbp $k unaligned"
 	done
-	if [ "$a" = x86 ]; then
+	if [ "$t" = x86 ]; then
 		for k in w8 rw8; do
 			tool "$t" hwbp -s 1 "$v" "$k" 'printf_loop!calls'
-			expect 1 "^hwbp: $k printf_loop!calls: length 8 needs a 64-bit target; pid $v is 32-bit$" \
-			    "$combo hwbp $k on a 32-bit target"
-			untouched "$a" "$combo hwbp $k on a 32-bit target"
+			expect 1 "^hwbp: $k printf_loop!calls: length 8 needs the CPU in 64-bit \(IA-32e\) mode; use the 64-bit hwbp, on 64-bit Windows$" \
+			    "$combo hwbp $k in a 32-bit tool"
+			untouched "$a" "$combo hwbp $k in a 32-bit tool"
 		done
 	fi
 

@@ -112,6 +112,52 @@ for combo in $COMBOS; do
 	tr -d '\r' < "$tmp/stdout.crlf" > "$tmp/stdout"
 	is "$(handled)" "vectored=0 frame=1 filter=0 untaken=0" \
 	    "$combo loop: once events left, the frame handler took it"
+
+	# STATUS_WX86_BREAKPOINT, raised twice.  On Windows a 64-bit debugger
+	# gets a WOW64 target's int3 with that code, and the first one of a
+	# launched WOW64 target is its 32-bit loader's, the debugger's own;
+	# every later one is the target's.  Wine raises no loader breakpoint
+	# and sends int3 as 0x80000003, so here the target raises the code
+	# itself: the first stands in for the loader's, and must be answered
+	# gh; the second must reach the frame handler.  Any other tool and
+	# target never own the code: both go to the target.
+	launch "$a" "$t" -- "$f" wx86 wx86
+	wx86=$(grep -c '^1 EXCEPTION_DEBUG_EVENT .*STATUS_WX86_BREAKPOINT (0x4000001f)' "$tmp/stdout")
+	if [ $combo = x64:x86 ] && [ -n "$RUN" ]; then
+		is "$wx86" 2 "$combo wx86: both reached events"
+		like "$tmp/stdout" "STATUS_WX86_BREAKPOINT \(0x4000001f\), first chance, at .* -- the WOW64 layer's initial breakpoint$" \
+		    "$combo wx86: the first is taken for the WOW64 loader's"
+		is "$(grep -c '^    address .*; answered gn' "$tmp/stdout")" 1 \
+		    "$combo wx86: the second is the target's, answered gn"
+		is "$(handled)" "vectored=0 frame=1 filter=0 untaken=1" \
+		    "$combo wx86: the first went by, the frame handler took the second"
+	else
+		# On Windows the real loader breakpoint is a third event.
+		is "$wx86" "$( [ $combo = x64:x86 ] && echo 3 || echo 2)" \
+		    "$combo wx86: every one reached events"
+		unlike "$tmp/stdout" 'WOW64 layer' "$combo wx86: none is taken for the WOW64 loader's"
+		is "$(grep -c '^    address .*; answered gn' "$tmp/stdout")" 2 \
+		    "$combo wx86: both are the target's, answered gn"
+		is "$(handled)" "vectored=0 frame=2 filter=0 untaken=0" \
+		    "$combo wx86: the frame handler took both"
+	fi
+
+	# Attached, no STATUS_WX86_BREAKPOINT is the debugger's: an attach has
+	# no loader breakpoint to come.  faults raises its one only once the
+	# break-in's breakpoint has arrived (-f: when the file exists).
+	go=${tmp#"$top"/}/go.$a.$t
+	start "$a" faults -f "$go" wx86
+	timeout -k 5 60 $RUN "build/$t/events.exe" -s 30 "$pid" > "$tmp/attached" 2>&1 &
+	events_pid=$!
+	wait_for "$tmp/attached" ' -- the attach break-in'
+	: > "$go"
+	wait $events_pid
+	is "$(tr -d '\r' < "$tmp/attached" | grep -c '^1 EXCEPTION_DEBUG_EVENT .*STATUS_WX86_BREAKPOINT (0x4000001f), first chance')" 1 \
+	    "$combo attached wx86: it reached events"
+	unlike "$tmp/attached" 'WOW64 layer' "$combo attached wx86: it is not taken for the WOW64 loader's"
+	wait_for "$out" '^handled '
+	is "$(sed -n 's/^handled //p' "$out" | tr -d '\r')" "vectored=0 frame=1 filter=0 untaken=0" \
+	    "$combo attached wx86: the frame handler took it"
 done
 
 done_testing

@@ -85,6 +85,35 @@ for combo in $COMBOS; do
 	stop "$pid"
 done
 
+# An instruction across two pages: straddle's edge() is a mov whose last
+# two bytes lie on the next page, and a ret there.  Both pages guarded
+# for execution: the mov faults on its first page, and guardbp shows it
+# whole, read across the second page while that one is still guarded
+# (guard_read(): on Windows a plain read there fails and takes the guard
+# off).  Every call is two hits, the mov and then the ret, none missed.
+for combo in $COMBOS; do
+	t=${combo%:*} a=${combo#*:}
+	start "$a" straddle
+	E=$(field edge "$first") R=$(field ret "$first")
+	prot_e=$(prot "$pid" "$E") prot_r=$(prot "$pid" "$R")
+	tool "$t" guardbp -n 6 --access x "$pid" 'straddle!edge' 6
+	is "$rc" 0 "$combo: straddle: guardbp exits 0"
+	like "$tmp/stdout" "^watching straddle!edge \\($E\\), 6 bytes, for execute: PAGE_GUARD on 2 pages$" \
+	    "$combo: straddle: the mov's two pages guarded"
+	want=
+	for i in 1 3 5; do
+		want="${want}hit $i  execute at straddle!edge  by straddle!edge: mov eax, 0x12345678  (false hits so far: 0)
+hit $((i + 1))  execute at straddle!edge+0x5  by straddle!edge+0x5: ret  (false hits so far: 0)
+"
+	done
+	is "$(grep '^hit ' "$tmp/stdout" | sed 's/  tid [0-9]*  /  /')" "${want%?}" \
+	    "$combo: straddle: each call the mov, read whole across the guarded page, then the ret: none missed"
+	unchanged "$(prot "$pid" "$E")" "$prot_e" "$combo: straddle: the mov's first page has its protection back"
+	unchanged "$(prot "$pid" "$R")" "$prot_r" "$combo: straddle: and the ret's page"
+	ok "$combo: straddle keeps calling" grows "$out"
+	stop "$pid"
+done
+
 # Ctrl-C and -s both put the protection back.
 start x64 counter
 C=$(field counter "$first")

@@ -112,19 +112,48 @@ for combo in $COMBOS; do
 	    "$combo: DR0-DR3: 12 hits, cleaned up"
 	like "$tmp/stdout" "^tick 3$" "$combo: DR0-DR3: the counter ran its ticks"
 
-	# w2, and on a 64-bit target w8 and rw8 together: a read fires rw8
-	# (DR1), a write both (DR0, DR1).
+	# w2, and from a 64-bit tool w8 and rw8 together: a read fires rw8
+	# (DR1), a write both (DR0, DR1).  LEN 10 (8 bytes) is defined in
+	# IA-32e mode, compatibility mode too: for a WOW64 target as well.
 	launched -n 3 w2 "$cc"
 	is "$rc" 0 "$combo: hwbp w2 exits 0"
 	is "$(hit_lines)" "$(hits w2:DR0)" "$combo: w2: a hit at each write, with the counter's values"
-	if [ "$a" = x64 ]; then
-		launched -n 9 w8 "$cc" rw8 "$cc"
+	if [ "$t" = x64 ]; then
+		launched -v -n 9 w8 "$cc" rw8 "$cc"
 		is "$rc" 0 "$combo: hwbp w8 rw8 exits 0"
 		is "$(grep '^DR[01] = ' "$tmp/stdout")" "DR0 = $cc ($C), write, 8 bytes, value 0x0
 DR1 = $cc ($C), read/write, 8 bytes, value 0x0" "$combo: DR0 = w8, DR1 = rw8 on the counter"
 		is "$(hit_lines)" "$(hits r8:DR1 w8:DR0 W8:DR1)" \
 		    "$combo: w8 rw8: a read fires DR1, a write DR0 and DR1, with the counter's values"
+		like "$tmp/stdout" "^DR7 after: 00b90005$" \
+		    "$combo: w8 rw8: the thread's DR7 holds LEN 10 (8 bytes) in slots 0 and 1"
+	else
+		launched -n 3 w8 "$cc"
+		is "$rc" 1 "$combo: w8 in a 32-bit tool: exit 1"
+		is "$(cat "$tmp/stderr")" "hwbp: w8 $cc: length 8 needs the CPU in 64-bit (IA-32e) mode; use the 64-bit hwbp, on 64-bit Windows" \
+		    "$combo: w8 in a 32-bit tool: says why"
 	fi
+
+	# A REP string instruction traps after each iteration, the IP still
+	# on it: calls' copy_rep copies "abcde" to calls!dst with rep movsb.
+	# Byte 2 is written by the third of five iterations, the instruction
+	# still under way; byte 4 by the last, after which the IP is past it.
+	tool "$t" hwbp -n 2 w1 'calls!dst+2' w1 'calls!dst+4' -- "build/$a/calls.exe" -b
+	lpid=$(sed -n 's/^pid \([0-9]*\) .*: started; .*/\1/p' "$tmp/stdout")
+	winpids="$winpids $lpid"
+	is "$rc" 0 "$combo: hwbp w1 on calls!dst, written by rep movsb: exit 0"
+	is "$(grep -A2 '^hit ' "$tmp/stdout" | sed 's/  tid [0-9]*  /  tid T  /; s/copy_rep+0x[0-9a-f]*:/copy_rep+X:/; s/ptr es:/ptr /; s/\[[er]\([ds]i\)\]/[Xi]/g')" \
+	    "hit 1  tid T  DR0 (write, 1 byte) at calls!dst+0x2
+    calls!copy_rep+X: rep movsb byte ptr [Xi], byte ptr [Xi]    <- under way: a REP string instruction traps after each iteration, the IP still on it
+    value 0x63 (was 0x0)
+hit 2  tid T  DR1 (write, 1 byte) at calls!dst+0x4
+    calls!copy_rep+X: rep movsb byte ptr [Xi], byte ptr [Xi]    <- already run: a data breakpoint fires after the access
+    value 0x65 (was 0x0)" \
+	    "$combo: rep movsb: the 3rd byte's hit names the rep movsb, still under way; the 5th's, run"
+	is "$(sed -n 's/^    \(calls!copy_rep+0x[0-9a-f]*\): rep movsb.*/\1/p' "$tmp/stdout" | sort -u | wc -l)" 1 \
+	    "$combo: rep movsb: both hits name the same instruction"
+	is "$(dr7s "$lpid")" "0 " "$combo: rep movsb: afterwards DR7 is zero in calls"
+	stop "$lpid"
 done
 
 # A thread created after the breakpoint was set gets it too.  Each worker
@@ -195,9 +224,10 @@ tool x64 hwbp "$pid" w4 "$C2"
 is "$rc" 1 "unaligned w4: exit 1"
 is "$(cat "$tmp/stderr")" "hwbp: w4 $C2: $C2 is not aligned to 4 bytes (DR7's LEN ignores the low address bits)" \
     "unaligned w4: says why"
-tool x64 hwbp "$pid" w8 "$C"
-is "$rc" 1 "w8 on a 32-bit target: exit 1"
-like "$tmp/stderr" "^hwbp: w8 $C: length 8 needs a 64-bit target; pid $pid is 32-bit$" "w8 on x86: says why"
+tool x86 hwbp "$pid" rw8 "$C"
+is "$rc" 1 "rw8 in a 32-bit tool: exit 1"
+is "$(cat "$tmp/stderr")" "hwbp: rw8 $C: length 8 needs the CPU in 64-bit (IA-32e) mode; use the 64-bit hwbp, on 64-bit Windows" \
+    "rw8 in a 32-bit tool: one line, says why"
 tool x64 hwbp "$pid" w4 'kernel32!NoSuchThing'
 is "$rc" 1 "unknown export: exit 1"
 is "$(cat "$tmp/stderr")" "hwbp: kernel32!NoSuchThing: kernel32.dll exports no NoSuchThing" "unknown export: one line, naming it"

@@ -148,14 +148,17 @@ now_us(void)
 	return (double)t.QuadPart * 1e6 / (double)freq.QuadPart;
 }
 
-/* The target's own count, read while it stands still. */
+/*
+ * The target's own count, read while it stands still: past a guard page
+ * of ours, which may be on the count's page (guard_read()).
+ */
 static uint32_t
 target_count(struct run *r)
 {
 	uint32_t v = 0;
 
 	if (opt.counted)
-		mem_read(r->s.process, opt.count, &v, sizeof(v));
+		guard_read(&r->bp, opt.count, &v, sizeof(v));
 	return v;
 }
 
@@ -308,7 +311,9 @@ arm(struct run *r, const struct kind *k)
 
 /*
  * Look at the armed breakpoint the way the target could: its own code
- * bytes (a checksum), its debug registers, its page protections.
+ * bytes (a checksum), its debug registers, its page protections.  The
+ * bytes are read past our guard page (guard_read()): a plain read of a
+ * guarded page would take the guard off on Windows.
  */
 static void
 inspect(struct run *r, struct result *res)
@@ -319,7 +324,7 @@ inspect(struct run *r, struct result *res)
 	uint32_t dr7;
 	size_t i;
 
-	if (!opt.data && mem_read(r->s.process, opt.loc, now, sizeof(now)))
+	if (!opt.data && guard_read(&r->bp, opt.loc, now, sizeof(now)))
 		for (i = 0; i < sizeof(now); i++)
 			res->bytes += now[i] != opt.orig[i];
 	if (session_get_context(&r->s, r->s.threads[0].handle, &c, REG_DEBUG)) {
@@ -409,11 +414,11 @@ on_event(struct run *r, const struct kind *k, struct result *res, DWORD t0,
 	}
 	if (!is_single_step_code(er->ExceptionCode)) {
 		if (is_breakpoint_code(er->ExceptionCode))
-			fprintf(opt.log, "tid %lu: %s at 0x%llx; passed to "
-			    "the target\n",
-			    tid, exception_name(er->ExceptionCode) ?
-			    exception_name(er->ExceptionCode) : "an exception",
-			    (unsigned long long)(uintptr_t)er->ExceptionAddress);
+			fprintf(opt.log, "tid %lu: %s at 0x%llx; %s\n",
+			    tid, exception_name(er->ExceptionCode),
+			    (unsigned long long)(uintptr_t)er->ExceptionAddress,
+			    session_own_exception(&r->s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		return 0;
 	}
 	if ((done = step_end(&r->bp, tid, status)) != 0) {

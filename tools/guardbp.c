@@ -139,8 +139,12 @@ on_guard(struct run *r, const EXCEPTION_RECORD *er, int want)
 	if (at - g->addr < g->size && (want < 0 || (ULONG_PTR)want == access)) {
 		r->hits++;
 		g->hits++;
-		/* A fault: the instruction has not run yet; IP points at it. */
-		if (!dis_at(r->dis, r->s.process, ip, &in))
+		/*
+		 * A fault: the instruction has not run yet; IP points at it.
+		 * Its bytes may lie on a page of ours still guarded, so they
+		 * are read past the guard (run_insn(), guard_read()).
+		 */
+		if (!run_insn(r, ip, &in))
 			snprintf(in.text, sizeof(in.text), "?");
 		printf("hit %lu  %s  %s at %s  by %s: %s  (false hits so far: %lu)\n",
 		    r->hits, thread_label(&r->s, r->s.ev.dwThreadId, who,

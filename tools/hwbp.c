@@ -65,6 +65,36 @@ thread_dr7(struct run *r, HANDLE thread)
 	return (uint32_t)reg_get(r->s.cpu->dr7, &c);
 }
 
+/* The largest element a string instruction moves: movsq, stosq. */
+#define STRING_MAX	8
+
+/*
+ * Whether the instruction at the IP did the access: a REP string
+ * instruction (rep movs, rep stos, ...) runs one element at a time and
+ * can be interrupted between two.  A data breakpoint fires after the
+ * iteration that touched the watched bytes, with the IP still on the
+ * instruction and its pointers moved on to the next element, ready to
+ * go on (Intel SDM vol. 2B, REP; vol. 3B, 17.3.1.2).  So when the IP's
+ * own instruction is one, and a pointer it uses lies within an element
+ * of the watched bytes, it is the one: *in.
+ */
+static BOOL
+rep_at(struct run *r, const struct hwbp *hw, const union context *c,
+    struct insn *in)
+{
+	addr_t ip = reg_get(r->s.cpu->ip, c), ea;
+	int i;
+
+	if (!run_insn(r, ip, in) || !(in->flags & INSN_REP))
+		return FALSE;
+	for (i = 0; i < in->nmem; i++)
+		if (memop_address(&in->mem[i], r->s.cpu, c, ip + in->len, &ea) &&
+		    ea + STRING_MAX > hw->addr &&
+		    ea < hw->addr + hw->len + STRING_MAX)
+			return TRUE;
+	return FALSE;
+}
+
 /* Slot i fired in the thread whose context is c. */
 static void
 on_hit(struct run *r, int i, const union context *c)
@@ -87,9 +117,17 @@ on_hit(struct run *r, int i, const union context *c)
 			    "fires before the instruction\n", in.text);
 		return;
 	}
-	/* A data breakpoint fires after the access: the IP is already past it. */
-	if (dis_before(r->dis, r->s.process, reg_get(r->s.cpu->ip, c), r->s.cpu,
-	    c, hw->addr, hw->len, &in))
+	/*
+	 * A data breakpoint fires after the access: the IP is already past
+	 * the instruction, or, for a REP string instruction, past one
+	 * iteration of it.
+	 */
+	if (rep_at(r, hw, c, &in))
+		printf("    %s: %s    <- under way: a REP string instruction "
+		    "traps after each iteration, the IP still on it\n",
+		    sym_format(&r->mods, in.addr, where, sizeof(where)), in.text);
+	else if (dis_before(r->dis, r->s.process, reg_get(r->s.cpu->ip, c),
+	    r->s.cpu, c, hw->addr, hw->len, &in))
 		printf("    %s: %s    <- already run: a data breakpoint fires "
 		    "after the access\n", sym_format(&r->mods, in.addr, where,
 		    sizeof(where)), in.text);
@@ -97,6 +135,9 @@ on_hit(struct run *r, int i, const union context *c)
 		if (v != hw->value)
 			printf("    value 0x%llx (was 0x%llx)\n", (unsigned long long)v,
 			    (unsigned long long)hw->value);
+		else if (hw->rw == DR7_RW_WRITE)
+			printf("    value 0x%llx (unchanged: the value it had, "
+			    "written again)\n", (unsigned long long)v);
 		else
 			printf("    value 0x%llx (unchanged: a read)\n",
 			    (unsigned long long)v);
@@ -130,8 +171,9 @@ on_single_step(struct run *r, DWORD *status)
 
 /*
  * Fill the slots from the KIND LOCATION pairs; FALSE after saying why.
- * Refused: what DR7 cannot watch (length 8 on a 32-bit target, an address
- * not aligned to its length), memory that is not there, a write watch on
+ * Refused: what DR7 cannot watch (length 8 in a 32-bit tool, which may
+ * run where the CPU is not in IA-32e mode; an address not aligned to its
+ * length), memory that is not there, a write watch on
  * memory the target cannot write, and more breakpoints than the target
  * leaves slots free: a program may use debug registers itself, and those
  * stay its own.
@@ -162,9 +204,9 @@ set_slots(struct run *r, int n, char **pairs)
 		parse_hw_kind(pairs[2 * i], &hw->rw, &hw->len);
 		if (!sym_resolve(&r->mods, pairs[2 * i + 1], &hw->addr))
 			return FALSE;
-		if (hw->len == 8 && r->s.cpu->ptrsize == 4) {
-			warnx("%s: length 8 needs a 64-bit target; pid %lu is "
-			    "32-bit", what, r->s.pid);
+		if (hw->len > r->s.cpu->watch_max) {
+			warnx("%s: length 8 needs the CPU in 64-bit (IA-32e) "
+			    "mode; use the 64-bit hwbp, on 64-bit Windows", what);
 			return FALSE;
 		}
 		if (hw->addr % hw->len != 0) {
@@ -189,8 +231,8 @@ set_slots(struct run *r, int n, char **pairs)
 		    where, sizeof(where)), (unsigned long long)hw->addr,
 		    dr7_rw_name(hw->rw));
 		if (hw->rw != DR7_RW_EXECUTE)
-			printf(", %u bytes, value 0x%llx", hw->len,
-			    (unsigned long long)hw->value);
+			printf(", %u byte%s, value 0x%llx", hw->len,
+			    hw->len == 1 ? "" : "s", (unsigned long long)hw->value);
 		putchar('\n');
 	}
 	return TRUE;

@@ -141,6 +141,7 @@ print_printf_call(struct run *r, const union context *c)
 static BOOL
 on_hit(struct run *r, struct softbp *bp)
 {
+	static int said_in_place;	/* a fallback is said once */
 	DWORD tid = r->s.ev.dwThreadId;
 	unsigned char code[16];
 	char where[160], who[48];
@@ -183,6 +184,13 @@ on_hit(struct run *r, struct softbp *bp)
 			printf("breakpoint at 0x%llx, %s: %s\n", (unsigned long long)
 			    bp->addr, bp->insn.text, stay_describe(bp, why,
 			    sizeof(why)));
+		if (how != 0 && how != bp->how && !said_in_place) {
+			said_in_place = 1;
+			printf("hit %lu: stepped in place, the byte out: tid %lu "
+			    "traps itself (TF, or a debug register of its own), "
+			    "and only the real instruction gives it its trap\n",
+			    r->hits, tid);
+		}
 		return how != 0;
 	}
 	return soft_hit(&r->bp, bp, tid, &c);
@@ -267,10 +275,13 @@ main(int argc, char *argv[])
 		    (k = step_end(&r.bp, r.s.ev.dwThreadId, &status)) != 0) {
 			ok = k > 0;	/* stepped past it; 0xCC is back */
 		} else if (er != NULL && is_breakpoint_code(er->ExceptionCode)) {
+			/* The target's own, or (on Windows) the WOW64 loader's. */
 			printf("tid %lu: a breakpoint at %s that is not ours; "
-			    "passed to the target\n", r.s.ev.dwThreadId,
+			    "%s\n", r.s.ev.dwThreadId,
 			    sym_format(&r.mods, (addr_t)(uintptr_t)
-			    er->ExceptionAddress, where, sizeof(where)));
+			    er->ExceptionAddress, where, sizeof(where)),
+			    session_own_exception(&r.s) ? "the WOW64 loader's "
+			    "initial breakpoint, continued" : "passed to the target");
 		}
 		if (r.s.exited)
 			break;
