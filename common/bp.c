@@ -142,7 +142,7 @@ soft_context(struct bpset *b, struct softbp *bp, DWORD tid, union context *c)
 	const struct cpu *cpu = b->s->cpu;
 	struct thread *t = session_thread(b->s, tid);
 
-	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL)) {
+	if (t == NULL || !cpu->get(t->handle, c, REG_GENERAL | REG_DEBUG)) {
 		session_context_failed(tid, NULL);
 		return FALSE;
 	}
@@ -652,31 +652,19 @@ trap_clear(struct bpset *b, HANDLE thread, const struct trap *tr)
 	return TRUE;
 }
 
-BOOL
-bp_trap(struct bpset *b, HANDLE thread, int on)
+/*
+ * Record a trap on tid for the instruction at the IP in c, which does op
+ * (FLAGS_*) with the flags, and set TF in c unless the target has it set
+ * already.  The caller writes c to the thread.
+ */
+static struct trap *
+trap_set(struct bpset *b, DWORD tid, union context *c, int op)
 {
 	const struct cpu *cpu = b->s->cpu;
-	DWORD tid = GetThreadId(thread);
 	struct trap *tr = trap_of(b, tid), *nv;
-	BOOL held, ok = FALSE;
+	uint64_t f = reg_get(cpu->flags, c);
 	unsigned char tf;
-	union context c;
-	uint64_t f;
-	addr_t sp;
 
-	if (!on && tr == NULL)
-		return TRUE;
-	held = hold(b, thread);
-	if (!on) {
-		ok = trap_clear(b, thread, tr);
-		trap_forget(b, tr);
-		goto out;
-	}
-	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
-		session_context_failed(tid, NULL);
-		goto out;
-	}
-	f = reg_get(cpu->flags, &c);
 	if (tr == NULL) {
 		if (b->ntraps == b->captraps) {
 			b->captraps = b->captraps ? 2 * b->captraps : 8;
@@ -691,18 +679,41 @@ bp_trap(struct bpset *b, HANDLE thread, int on)
 		tr->tid = tid;
 	}
 	tr->own = (f & TRAP_FLAG) != 0;
-	tr->op = flags_op(b, reg_get(cpu->ip, &c));
-	sp = reg_get(cpu->sp, &c);
-	tr->loads_tf = tr->op == FLAGS_POPF &&
-	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF);
+	tr->op = op;
+	tr->loads_tf = op == FLAGS_POPF && mem_read(b->s->process,
+	    reg_get(cpu->sp, c) + 1, &tf, 1) && (tf & STACK_TF);
+	if (!tr->own)
+		reg_set(cpu->flags, c, f | TRAP_FLAG);
+	return tr;
+}
+
+BOOL
+bp_trap(struct bpset *b, HANDLE thread, int on)
+{
+	const struct cpu *cpu = b->s->cpu;
+	DWORD tid = GetThreadId(thread);
+	struct trap *tr = trap_of(b, tid);
+	BOOL held, ok = FALSE;
+	union context c;
+
+	if (!on && tr == NULL)
+		return TRUE;
+	held = hold(b, thread);
+	if (!on) {
+		ok = trap_clear(b, thread, tr);
+		trap_forget(b, tr);
+		goto out;
+	}
+	if (!session_get_context(b->s, thread, &c, REG_CONTROL)) {
+		session_context_failed(tid, NULL);
+		goto out;
+	}
+	tr = trap_set(b, tid, &c, flags_op(b, reg_get(cpu->ip, &c)));
 	ok = TRUE;
-	if (!tr->own) {
-		reg_set(cpu->flags, &c, f | TRAP_FLAG);
-		if (!cpu->set(thread, &c, REG_CONTROL)) {
-			warn("SetThreadContext(tid %lu)", tid);
-			trap_forget(b, tr);
-			ok = FALSE;
-		}
+	if (!tr->own && !cpu->set(thread, &c, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", tid);
+		trap_forget(b, tr);
+		ok = FALSE;
 	}
 out:
 	unhold(thread, held);
@@ -862,13 +873,29 @@ step_begin(struct bpset *b, DWORD tid)
 }
 
 BOOL
-displaced_step(struct bpset *b, DWORD tid, struct softbp *bp)
+displaced_step(struct bpset *b, DWORD tid, struct softbp *bp, union context *c)
 {
+	const struct cpu *cpu = b->s->cpu;
 	struct thread *t = session_thread(b->s, tid);
+	struct trap *tr;
+	int op = 0;
 
-	if (t == NULL || !bp_trap(b, t->handle, 1))
+	if (t == NULL)
 		return FALSE;
-	trap_of(b, tid)->displaced = bp;
+	/* What the instruction does with TF, from what it is (bp_trap()). */
+	if (bp->insn.flags & INSN_PUSHF)
+		op = FLAGS_PUSHF;
+	else if (strncmp(bp->insn.mnem, "popf", 4) == 0)
+		op = FLAGS_POPF;
+	/* The IP to the copy and TF on, in one write. */
+	reg_set(cpu->ip, c, bp->copy);
+	tr = trap_set(b, tid, c, op);
+	if (!cpu->set(t->handle, c, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", tid);
+		trap_forget(b, tr);
+		return FALSE;
+	}
+	tr->displaced = bp;
 	b->ndisplaced++;
 	return TRUE;
 }

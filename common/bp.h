@@ -138,9 +138,10 @@ struct softbp *soft_insert(struct bpset *b, addr_t a, int oneshot,
     const char *location);
 
 /*
- * Thread tid reported our INT3 at bp: its registers into *c, with the IP
- * pointed back at bp->addr (the INT3 has run); the thread itself is not
- * changed.  FALSE (after printing why) on failure.
+ * Thread tid reported our INT3 at bp: its registers into *c (REG_GENERAL
+ * and REG_DEBUG), with the IP pointed back at bp->addr (the INT3 has
+ * run); the thread itself is not changed.  Write back only REG_GENERAL
+ * or REG_CONTROL.  FALSE (after printing why) on failure.
  */
 BOOL soft_context(struct bpset *b, struct softbp *bp, DWORD tid,
     union context *c);
@@ -296,12 +297,15 @@ BOOL bp_stepping(const struct bpset *b, DWORD tid);
 BOOL step_begin(struct bpset *b, DWORD tid);
 
 /*
- * Thread tid, its IP now at bp's displaced copy (stay.h), runs that one
- * instruction with TF set (bp_trap()); no other thread is held, as the
- * INT3 stays in the code.  step_end() brings its IP back after.  FALSE
- * (after printing why) on failure.
+ * Thread tid, which reported INT3 bp (its registers in *c, as
+ * soft_context() gave them), runs the copy of its instruction in the
+ * scratch page (stay.h) with TF set, as bp_trap() sets it: its IP and
+ * flags are written in one go.  No other thread is held, as the INT3
+ * stays in the code.  step_end() brings its IP back after.  FALSE (after
+ * printing why) on failure.
  */
-BOOL displaced_step(struct bpset *b, DWORD tid, struct softbp *bp);
+BOOL displaced_step(struct bpset *b, DWORD tid, struct softbp *bp,
+    union context *c);
 
 /*
  * A single-step arrived on tid.  If it is a displaced step (stay.h), the

@@ -211,20 +211,16 @@ stay_describe(const struct softbp *bp, char *buf, size_t n)
 }
 
 /*
- * Whether thread t's next instruction may raise an exception of the
- * target's own: it has TF set (c, its registers at the hit), or a debug
- * register of its own enabled.  When its debug registers cannot be read,
- * say yes: the classic way is right either way.
+ * Whether the thread's next instruction may raise an exception of the
+ * target's own: by c, its registers at the hit (soft_context() reads the
+ * debug registers too), it has TF set, or a debug register of its own
+ * enabled.
  */
 static BOOL
-target_traps(struct bpset *b, struct thread *t, const union context *c)
+target_traps(const struct bpset *b, const union context *c)
 {
-	const struct cpu *cpu = b->s->cpu;
-	union context dr;
-
-	if (reg_get(cpu->flags, c) & TRAP_FLAG)
-		return TRUE;
-	return !cpu->get(t->handle, &dr, REG_DEBUG) || hw_target_armed(b, &dr);
+	return (reg_get(b->s->cpu->flags, c) & TRAP_FLAG) ||
+	    hw_target_armed(b, c);
 }
 
 int
@@ -259,7 +255,7 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 	 * Emulated, the debug register would never fire; displaced, the
 	 * target's handlers would see the copy's address.
 	 */
-	if (how != PASS_HOLD && how != PASS_REINSERT && target_traps(b, t, c))
+	if (how != PASS_HOLD && how != PASS_REINSERT && target_traps(b, c))
 		how = PASS_HOLD;
 	if (how == PASS_EMULATE) {
 		if (emu_run(cpu, b->s->process, &bp->insn, c, &w, &why)) {
@@ -272,14 +268,8 @@ stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
 		/* Its memory is not there: the CPU runs it, to fault for real. */
 		how = PASS_HOLD;
 	}
-	if (how == PASS_DISPLACED) {
-		reg_set(cpu->ip, c, bp->copy);
-		if (!cpu->set(t->handle, c, REG_CONTROL)) {
-			warn("SetThreadContext(tid %lu)", tid);
-			return 0;
-		}
-		return displaced_step(b, tid, bp) ? PASS_DISPLACED : 0;
-	}
+	if (how == PASS_DISPLACED)
+		return displaced_step(b, tid, bp, c) ? PASS_DISPLACED : 0;
 	/* The classic way (lesson 04): byte out, one step, byte back in. */
 	b->naive = how == PASS_REINSERT;
 	if (!cpu->set(t->handle, c, REG_CONTROL)) {

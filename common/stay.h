@@ -34,10 +34,14 @@ const char *pass_name(int how);
  *     brings the IP back.  Branches, calls and returns cannot run
  *     elsewhere: they are emulated; what neither way can run, held;
  *   PASS_HOLD, PASS_REINSERT: the classic way, step_begin().
+ * A thread with TF set, or a debug register of the target's own
+ * enabled, goes the classic way whatever the mode: its own traps must
+ * come from the real instruction, in place.
  * The first hit of each breakpoint decides (bp->how; stay_describe()
  * says what and why), and so does the next hit that finds other bytes
- * under the INT3 than those decided on: the target rewrote its code.  Returns the PASS_* used this time, or 0 (after
- * printing why) on failure.
+ * under the INT3 than those decided on: the target rewrote its code.
+ * Returns the PASS_* used this time, or 0 (after printing why) on
+ * failure.
  */
 int stay_pass(struct bpset *b, struct dis *d, struct softbp *bp, DWORD tid,
     union context *c);
