@@ -50,7 +50,8 @@ untouched() {
 	[ "$_now" = "$vcode" ] || _bad="$_bad, printf's bytes: $_now (were $vcode)"
 	_now=$(prot "$v" "$vpf")
 	[ "$_now" = "$vprot" ] || _bad="$_bad, printf's protection: $_now (was $vprot)"
-	[ "$(dr7s "$v")" = "0 " ] || _bad="$_bad, DR7: $(dr7s "$v")"
+	_dr7=$(dr7s "$v")
+	[ "$_dr7" = "0 " ] || _bad="$_bad, DR7: $_dr7"
 	running "$v" || _bad="$_bad, it is gone"
 	grows "$vout" || _bad="$_bad, it stopped printing"
 	if [ -z "$_bad" ]; then pass "$2: target untouched"; else
