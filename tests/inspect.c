@@ -106,7 +106,8 @@ thread_read(DWORD pid, DWORD tid, BOOL wow, struct thread_regs *t)
 		return -1;
 	}
 	if (SuspendThread(h) == (DWORD)-1) {
-		rc = WaitForSingleObject(h, 0) == WAIT_OBJECT_0 ? 0 : -1;
+		/* A thread on its way out: ended within a moment. */
+		rc = WaitForSingleObject(h, 200) == WAIT_OBJECT_0 ? 0 : -1;
 		if (rc < 0)
 			fprintf(stderr, "inspect: SuspendThread(tid %lu): error "
 			    "%lu\n", tid, GetLastError());
@@ -134,7 +135,7 @@ thread_read(DWORD pid, DWORD tid, BOOL wow, struct thread_regs *t)
 			*t = (struct thread_regs){ c.Eip, c.Esp, c.EFlags, c.Dr7 };
 #endif
 	}
-	rc = got ? 1 : WaitForSingleObject(h, 0) == WAIT_OBJECT_0 ? 0 : -1;
+	rc = got ? 1 : WaitForSingleObject(h, 200) == WAIT_OBJECT_0 ? 0 : -1;
 	if (rc < 0)
 		fprintf(stderr, "inspect: GetThreadContext(tid %lu): error %lu\n",
 		    tid, GetLastError());
