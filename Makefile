@@ -90,10 +90,17 @@ bench: all $(WINE_READY)
 	sh tests/bench.sh
 
 # The suite ends the targets it starts; wineserver -k ends the rest of
-# the prefix (its services) once it is done, pass or fail.
+# the prefix (its services) once it is done, pass or fail.  The failures
+# and their diagnostics come again at the very end, where a CI log's
+# tail shows them.
 check: all $(WINE_READY)
-	@rc=0; prove --timer --exec tests/run tests/*.t build/x86/unit.exe \
-	    build/x64/unit.exe || rc=$$?; $(if $(RUN),wineserver -k;) exit $$rc
+	@rc=0; rm -f build/check-failures.log; \
+	CHECK_LOG=$(CURDIR)/build/check-failures.log prove --timer \
+	    --exec tests/run tests/*.t build/x86/unit.exe build/x64/unit.exe \
+	    || rc=$$?; $(if $(RUN),wineserver -k;) \
+	if [ -s build/check-failures.log ]; then \
+		echo "--- the failures again (build/check-failures.log):"; \
+		tail -n 40 build/check-failures.log; fi; exit $$rc
 
 # The adversarial targets under every breakpoint tool, for minutes.
 soak: all $(WINE_READY)

@@ -71,6 +71,11 @@ sub ok {
 	# Diagnostics on stderr, as TAP has them: prove shows them even
 	# when it does not show the test's own lines.
 	print STDERR map { "# $_\n" } @diag unless $cond;
+	# And to make check's log of failures (tests/lib.sh).
+	if (!$cond && $ENV{CHECK_LOG} && open(my $log, '>>', $ENV{CHECK_LOG})) {
+		print $log "lessons.t: not ok $n - $desc\n", map { "#   $_\n" } @diag;
+		close $log;
+	}
 	return $cond;
 }
 

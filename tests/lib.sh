@@ -25,11 +25,21 @@ trap finish EXIT
 trap 'exit 1' INT TERM
 
 # --- TAP ---------------------------------------------------------------
-pass() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
-fail() { ntests=$((ntests + 1)); nfailed=$((nfailed + 1)); echo "not ok $ntests - $*"; }
+# A failure and what diag says after it also go to $CHECK_LOG when it is
+# set: make check shows its end last, where a CI log's tail has it.
+pass() { ntests=$((ntests + 1)); failing=; echo "ok $ntests - $*"; }
+fail() {
+	ntests=$((ntests + 1)); nfailed=$((nfailed + 1)); failing=1
+	echo "not ok $ntests - $*"
+	[ -z "${CHECK_LOG:-}" ] || echo "${0##*/}: not ok $ntests - $*" >> "$CHECK_LOG"
+}
 # diag LINES...: on stderr, where prove shows it even when it hides the
 # test's own lines.
-diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /' >&2
+	[ -z "${CHECK_LOG:-}" ] || [ -z "${failing:-}" ] ||
+	    printf '%s\n' "$@" | sed 's/^/#   /' >> "$CHECK_LOG"
+}
 
 # skip DESCRIPTION REASON: a check that cannot be made here, shown as a
 # skip with its reason (prove counts it apart, never as a pass).
