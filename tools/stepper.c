@@ -14,9 +14,11 @@
 #include <string.h>
 
 #include "args.h"
+#include "emu.h"
 #include "err.h"
 #include "out.h"
 #include "mem.h"
+#include "stay.h"
 #include "target.h"
 #include "tool.h"
 
@@ -54,6 +56,7 @@ usage(int status)
 enum stop {
 	STOP_STEP,		/* a single-step on our thread */
 	STOP_BREAK,		/* one of our INT3 breakpoints, on any thread */
+	STOP_END,		/* our thread at the INT3 ending its block (--blocks) */
 	STOP_EXCEPTION,		/* another exception on our thread */
 	STOP_GONE,		/* our thread or the whole process exited */
 	STOP_BREAKIN,		/* Ctrl-C broke into the running target */
@@ -64,6 +67,23 @@ enum stop {
 struct frame {
 	addr_t ret, sp;
 };
+
+/*
+ * --blocks: a straight run of instructions from start, and the one that
+ * ends it (see step_block()).
+ */
+struct block {
+	addr_t start;
+	struct insn *run;	/* the straight instructions, n of them */
+	int n;
+	addr_t stop;		/* where the run stops: at end, if any */
+	struct insn end;	/* the instruction that ends it, if any */
+	int stays;		/* end is a branch with an INT3 that stays */
+	struct block *next;	/* in its bucket of stepper.blocks */
+};
+
+#define BLOCK_MAX	64	/* instructions in one block at most */
+#define BUCKETS		1024
 
 struct stepper {
 	struct run r;
@@ -89,6 +109,14 @@ struct stepper {
 	unsigned char code[64];
 	addr_t code_at;
 	size_t code_len;
+	/*
+	 * --blocks: the blocks met so far, by their start; the INT3 our
+	 * thread is on its way to (0: none); and what it cost.
+	 */
+	struct block *blocks[BUCKETS];
+	int staying;		/* INT3s stay at the ends of blocks */
+	addr_t end_at;
+	unsigned long nblocks, nstaying, emulated, passed, events;
 };
 
 static const struct cpu *
@@ -112,9 +140,10 @@ sp_of(struct stepper *st, const union context *c)
 static BOOL
 load_regs(struct stepper *st)
 {
+	/* --blocks: the debug registers too, for traps_itself(). */
 	if ((st->t = session_thread(&st->r.s, st->tid)) == NULL ||
 	    !session_get_context(&st->r.s, st->t->handle, &st->regs,
-	    REG_GENERAL)) {
+	    st->staying ? REG_GENERAL | REG_DEBUG : REG_GENERAL)) {
 		session_context_failed(st->tid, NULL);
 		return FALSE;
 	}
@@ -152,6 +181,21 @@ decode(struct stepper *st, addr_t a, struct insn *in)
 	}
 	return dis_decode(st->r.dis, st->code + (a - st->code_at),
 	    st->code_len - (size_t)(a - st->code_at), a, in);
+}
+
+/* Forget every block met (--blocks); their INT3s stay where they are. */
+static void
+forget_blocks(struct stepper *st)
+{
+	struct block *bk;
+	int i;
+
+	for (i = 0; i < BUCKETS; i++)
+		while ((bk = st->blocks[i]) != NULL) {
+			st->blocks[i] = bk->next;
+			free(bk->run);
+			free(bk);
+		}
 }
 
 /* Print the general registers that differ between a and b. */
@@ -242,11 +286,43 @@ broken_in(struct stepper *st)
 }
 
 /*
+ * A single-step arrived on tid: one we asked for?  1 if so, with *owed
+ * the status to continue it with (bp_trapped()); 0 if not; -1 if a
+ * breakpoint could not be put back after a step past it (step_end()).
+ */
+static int
+our_step(struct stepper *st, DWORD tid, DWORD *owed)
+{
+	int k;
+
+	if ((k = step_end(&st->r.bp, tid, owed)) != 0)
+		return k;
+	return bp_trapped(&st->r.bp, tid, owed);
+}
+
+/*
+ * --blocks: a thread other than ours (or ours, where we did not send it)
+ * reached the INT3 that ends a block: it gets past the branch under it
+ * as a thread gets past softbp's breakpoints by default, by emulation
+ * (stay_pass()), and runs on without stopping us.
+ */
+static BOOL
+pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
+{
+	union context c;
+
+	st->passed++;
+	return soft_context(&st->r.bp, bp, tid, &c) &&
+	    stay_pass(&st->r.bp, st->r.dis, bp, tid, &c) != 0;
+}
+
+/*
  * Continue the pending event and wait for the next one that concerns us.
  * Events of other threads are answered on the spot with their default
  * status, but for the single-step of a thread we set TF on and then left
  * (another stopped first): that one is ours.  One of our INT3s is a stop
- * on any thread: it becomes our thread.
+ * on any thread: it becomes our thread.  Those that end blocks are not
+ * (--blocks): only ours stops there.
  */
 static enum stop
 resume(struct stepper *st, DWORD status)
@@ -256,7 +332,7 @@ resume(struct stepper *st, DWORD status)
 	struct softbp *bp;
 	union context c;
 	struct thread *t;
-	DWORD owed;
+	DWORD owed, tid;
 	int rc;
 
 	if (!session_continue(s, status))
@@ -265,10 +341,15 @@ resume(struct stepper *st, DWORD status)
 	if (!(reg_get(cpu_of(st)->flags, &st->regs) & TRAP_FLAG))
 		st->code_len = 0;	/* it runs freely: code may change */
 	for (;;) {
-		if ((rc = session_wait(s, INFINITE)) == 0 && break_in(st))
+		if ((rc = bp_wait(&st->r.bp, INFINITE)) == 0 && break_in(st))
 			continue;
 		if (rc <= 0)
 			return STOP_INTERRUPT;
+		st->events++;
+		tid = s->ev.dwThreadId;
+		/* A module that goes may take blocks with it: read them anew. */
+		if (s->ev.dwDebugEventCode == UNLOAD_DLL_DEBUG_EVENT)
+			forget_blocks(st);
 		if (s->exited || (s->ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
 		    s->ev.dwThreadId == st->tid))
 			return STOP_GONE;
@@ -282,8 +363,16 @@ resume(struct stepper *st, DWORD status)
 		status = session_default_status(s);
 		if ((er = session_exception(s)) != NULL) {
 			bp = soft_at(&st->r.bp, (addr_t)(uintptr_t)er->ExceptionAddress);
+			/* --blocks has no breakpoint of the user's: only these stay. */
 			if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
-			    (t = session_thread(s, s->ev.dwThreadId)) != NULL &&
+			    st->staying && !bp->oneshot) {
+				if (tid == st->tid && bp->addr == st->end_at)
+					return st->last = STOP_END;
+				if (!pass_other(st, bp, tid))
+					return STOP_INTERRUPT;
+				status = DBG_CONTINUE;
+			} else if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
+			    (t = session_thread(s, tid)) != NULL &&
 			    cpu_of(st)->get(t->handle, &c, REG_CONTROL)) {
 				/* Rewind past the INT3 and take the byte out. */
 				reg_set(cpu_of(st)->ip, &c, bp->addr);
@@ -293,15 +382,16 @@ resume(struct stepper *st, DWORD status)
 					st->rearm = bp;
 				st->tid = t->tid;
 				return st->last = STOP_BREAK;
-			}
-			if (is_single_step_code(er->ExceptionCode) &&
-			    bp_trapped(&st->r.bp, s->ev.dwThreadId, &owed)) {
-				if (s->ev.dwThreadId == st->tid) {
+			} else if (is_single_step_code(er->ExceptionCode) &&
+			    (rc = our_step(st, tid, &owed)) != 0) {
+				if (rc < 0)
+					return STOP_INTERRUPT;
+				if (tid == st->tid) {
 					st->shared = owed != DBG_CONTINUE;
 					return st->last = STOP_STEP;
 				}
 				status = owed;	/* a thread we left behind */
-			} else if (s->ev.dwThreadId == st->tid)
+			} else if (tid == st->tid)
 				/*
 				 * A single-step we did not ask for is the
 				 * target's own (a program may set TF itself):
@@ -573,53 +663,249 @@ executable(struct stepper *st, addr_t a)
 }
 
 /*
- * Block stepping.  A single step costs a whole debug-event round trip,
- * however simple the instruction.  But straight-line code holds no
- * surprises: decode ahead to the next instruction that can transfer
- * control (or that we are not sure of), run there on one one-shot
- * breakpoint, and print every instruction of the block as if stepped.
- * The transfer itself is then single-stepped.  A REP instruction, a page
- * that is not code, or a block of one ends the block early.
+ * Block stepping (--blocks).  A single step costs a whole debug event,
+ * however simple the instruction.  But most code holds no surprises: a
+ * block, the instructions from where the thread stands up to the next
+ * branch whose way is not known beforehand (jcc, ret, a call or jmp
+ * through a register or memory), runs the same way every time.  A direct
+ * call or jmp goes where it says, so a block runs on through it, at its
+ * destination.  The first time a block is entered, the branch that ends
+ * it gets an INT3 that stays there; from then on the thread runs the
+ * whole block freely and stops on it: one debug event per block.  The
+ * CPU never runs the branch under the INT3: the tool carries it out on
+ * the thread's registers and stack (common/emu.c, lesson 14), and the
+ * thread goes on at its destination, the start of the next block.  If
+ * that block starts with its branch, no event at all is needed.  The
+ * trace shows every instruction as if stepped, with the registers known
+ * at the ends of blocks.
+ *
+ * A REP instruction ends a block too, for a single step traps once per
+ * iteration, and the trace must show each; so does a branch that emu.c
+ * does not do.  Both keep their INT3 as well, and at each hit the byte
+ * goes out for real steps, then back in.  (pushf does not end a block:
+ * it copies TF onto the stack only when single-stepped.)
+ *
+ * Other threads that run the same code meet the INT3s too: they get past
+ * them the way they get past softbp's, by emulation (stay_pass()), and
+ * ours is not stopped.  No block runs through an INT3 of another's but
+ * at a direct call or jmp; there ours is passed the same way.
+ *
+ * A block ends early at an address it has been through already (a loop
+ * of direct jumps), at code that cannot be read, and after BLOCK_MAX
+ * instructions: at the last direct call or jmp it ran through, which
+ * gets the INT3.  If there is none, or the block ends at int or syscall,
+ * it runs the way blocks ran before INT3s stayed: to its end on a
+ * one-shot breakpoint, or step by step if it is short.
+ */
+
+/* What ends a block, unless it is a direct call or jmp (follows()). */
+#define ENDS	(INSN_CALL | INSN_RET | INSN_JUMP | INSN_INT | INSN_REP)
+
+/* Whether a block runs on through in, at its destination. */
+static int
+follows(const struct insn *in)
+{
+	return in->target != 0 && !in->prefixed && ((in->flags & INSN_CALL) ||
+	    ((in->flags & INSN_JUMP) && strcmp(in->mnem, "jmp") == 0));
+}
+
+/* Whether one of the n instructions of run is at a. */
+static int
+ran(const struct insn *run, int n, addr_t a)
+{
+	while (n-- > 0)
+		if (run[n].addr == a)
+			return 1;
+	return 0;
+}
+
+/*
+ * The block that starts at a: met before, or decoded now, with the INT3
+ * at its end planted.  NULL (after printing why) if out of memory.
+ */
+static struct block *
+block_at(struct stepper *st, addr_t a)
+{
+	struct block **bucket = &st->blocks[(a ^ a >> 12) % BUCKETS], *bk;
+	struct insn run[BLOCK_MAX], in;
+	struct softbp *bp;
+	addr_t start = a, page = 0;
+	int n = 0, ended = 0, last = -1;
+
+	for (bk = *bucket; bk != NULL; bk = bk->next)
+		if (bk->start == a)
+			return bk;
+	for (;; n++) {
+		if (n == BLOCK_MAX || ran(run, n, a) ||
+		    ((a & ~(addr_t)0xfff) != page && !executable(st, a)) ||
+		    !decode(st, a, &in)) {
+			if (last >= 0) {	/* end at the last call or jmp */
+				in = run[last];
+				n = last;
+				ended = 1;
+			}
+			break;
+		}
+		page = a & ~(addr_t)0xfff;
+		if ((in.flags & ENDS) && !follows(&in)) {
+			ended = 1;
+			break;
+		}
+		run[n] = in;
+		if (in.flags & ENDS) {
+			last = n;
+			a = in.target;
+		} else
+			a += in.len;
+	}
+	if ((bk = calloc(1, sizeof(*bk))) == NULL || (n > 0 &&
+	    (bk->run = malloc(n * sizeof(*bk->run))) == NULL)) {
+		free(bk);
+		warnx("--blocks: out of memory");
+		return NULL;
+	}
+	bk->start = start;
+	if (n > 0)
+		memcpy(bk->run, run, n * sizeof(*run));
+	bk->n = n;
+	bk->stop = ended ? in.addr : a;
+	if (ended)
+		bk->end = in;
+	/* Its end gets an INT3, unless one is there already. */
+	bk->stays = ended && !(in.flags & INSN_INT) &&
+	    (((bp = soft_at(&st->r.bp, in.addr)) != NULL && bp->inserted) ||
+	    soft_insert(&st->r.bp, in.addr, 0, "the end of a block") != NULL);
+	bk->next = *bucket;
+	*bucket = bk;
+	st->nblocks++;
+	st->nstaying += bk->stays;
+	return bk;
+}
+
+/*
+ * Whether the thread, by its registers c (with the debug registers),
+ * traps itself after its next instruction: it has TF set, or a debug
+ * register of its own enabled.  Only the real instruction, run in its
+ * place, gives it that trap.
+ */
+static BOOL
+traps_itself(struct stepper *st, const union context *c)
+{
+	return (reg_get(cpu_of(st)->flags, c) & TRAP_FLAG) ||
+	    hw_target_armed(&st->r.bp, c);
+}
+
+/*
+ * Our thread stands on the instruction that ends bk (the INT3 on it has
+ * run, or the thread has not run since the last stop): carry it out as
+ * the CPU would; or take the byte out for real steps, as lesson 04 does,
+ * for what emu.c does not do, and for a thread that traps itself.
  */
 static enum stop
-step_block(struct stepper *st)
+pass_end(struct stepper *st, struct block *bk)
 {
-	struct insn run[64], in;
-	union context before = st->regs;
-	addr_t a = ip_of(st, &before), page = 0;
+	const struct cpu *cpu = cpu_of(st);
+	union context before = st->regs, after = st->regs;
+	struct softbp *bp = soft_at(&st->r.bp, bk->end.addr);
+	struct emu_write w;
 	enum stop why;
-	int n = 0, i;
 
-	for (; n < (int)(sizeof(run) / sizeof(run[0])); a += in.len) {
-		if ((a & ~(addr_t)0xfff) != page) {
-			if (!executable(st, a))
-				break;
-			page = a & ~(addr_t)0xfff;
+	if (!traps_itself(st, &before) &&
+	    emu_run(cpu, st->r.s.process, &bk->end, &after, &w, NULL)) {
+		if (!cpu->set(st->t->handle, &after, REG_GENERAL)) {
+			warn("SetThreadContext(tid %lu)", st->tid);
+			return STOP_INTERRUPT;
 		}
-		if (!decode(st, a, &in) || (in.flags & (INSN_CALL | INSN_RET |
-		    INSN_JUMP | INSN_INT | INSN_REP | INSN_PUSHF)))
-			break;
-		run[n++] = in;
+		/* Its stop is answered as a step now, not as an INT3. */
+		if (st->last == STOP_END)
+			st->last = STOP_STEP;
+		st->regs = after;
+		st->steps++;
+		st->emulated++;
+		print_step(st, &bk->end, &before, &after, NULL);
+		return STOP_STEP;
 	}
+	/* (Or its memory operand is not there: the CPU faults for real.) */
+	if (!cpu->set(st->t->handle, &before, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", st->tid);
+		return STOP_INTERRUPT;
+	}
+	if (st->last == STOP_END)
+		st->last = STOP_STEP;
+	if (bp != NULL && bp->inserted && !soft_remove(&st->r.bp, bp))
+		return STOP_INTERRUPT;
+	do	/* REP: every iteration, till the IP moves on */
+		why = step_into(st, 1);
+	while (why == STOP_STEP && (bk->end.flags & INSN_REP) &&
+	    ip_of(st, &st->regs) == bk->end.addr);
+	if (bp != NULL && !bp->inserted && !bp->gone &&
+	    soft_insert(&st->r.bp, bp->addr, 0, "the end of a block") == NULL)
+		return STOP_INTERRUPT;
+	return why;
+}
+
+/* A block as it was run before INT3s stayed: on a one-shot breakpoint. */
+static enum stop
+run_block(struct stepper *st, struct block *bk)
+{
+	union context before = st->regs;
+	enum stop why;
+	int i;
+
 	/*
 	 * A one-shot breakpoint costs about as many round trips to the
 	 * kernel (Wine's server) as three or four single steps: a shorter
 	 * block is stepped.
 	 */
-	if (n < 4)
+	if (bk->n < 4)
 		return step_into(st, 1);
-	if ((why = run_to(st, a, 0)) != STOP_STEP) {
+	if ((why = run_to(st, bk->stop, 0)) != STOP_STEP) {
 		fprintf(st->out, "inside a block: ");
 		report(st, why);
 		return why;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < bk->n; i++) {
 		st->steps++;
-		/* Registers are known at the block's ends only. */
-		print_step(st, &run[i], &before, i == n - 1 ? &st->regs : &before,
-		    NULL);
+		print_step(st, &bk->run[i], &before, i == bk->n - 1 ?
+		    &st->regs : &before, NULL);
 	}
 	return STOP_STEP;
+}
+
+/* One block, from where our thread stands. */
+static enum stop
+step_block(struct stepper *st)
+{
+	union context before = st->regs;
+	struct block *bk;
+	enum stop why;
+	int i;
+
+	if ((bk = block_at(st, ip_of(st, &before))) == NULL)
+		return STOP_INTERRUPT;
+	if (!bk->stays)
+		return run_block(st, bk);
+	if (bk->n > 0) {
+		st->end_at = bk->end.addr;
+		why = resume(st, DBG_CONTINUE);
+		st->end_at = 0;
+		if (why != STOP_END) {
+			fprintf(st->out, "inside a block: ");
+			report(st, why);
+			return why;
+		}
+		if (!load_regs(st))
+			return STOP_INTERRUPT;
+		/* The INT3 has run; it stands for the branch under it. */
+		reg_set(cpu_of(st)->ip, &st->regs, bk->end.addr);
+	}
+	for (i = 0; i < bk->n; i++) {
+		st->steps++;
+		/* Registers are known at the block's ends only. */
+		print_step(st, &bk->run[i], &before, i == bk->n - 1 ? &st->regs :
+		    &before, NULL);
+	}
+	return pass_end(st, bk);
 }
 
 /*
@@ -863,6 +1149,11 @@ traced(struct stepper *st, unsigned long n, int mode)
 	if (why != STOP_STEP && mode != 'O')
 		report(st, why);
 	ms = GetTickCount() - t0;
+	if (mode == 'B')
+		printf("%lu blocks, %lu ending in a branch that kept an INT3; "
+		    "%lu branches emulated; %lu debug events; other threads "
+		    "passed the INT3s %lu times\n", st->nblocks, st->nstaying,
+		    st->emulated, st->events, st->passed);
 	printf("%lu steps in %lu ms: %lu steps/s\n", st->steps, ms,
 	    ms ? (unsigned long)(st->steps * 1000ull / ms) : st->steps * 1000);
 	return why != STOP_INTERRUPT || session_interrupted();
@@ -912,6 +1203,11 @@ main(int argc, char *argv[])
 		warnx("-t %lu: no such thread in pid %lu", st.tid, st.r.s.pid);
 		return run_finish(&st.r, FALSE);
 	}
+	/* --blocks: INT3s at the ends of blocks stay; others emulate past them. */
+	if (mode == 'B') {
+		st.staying = 1;
+		st.r.bp.mode = PASS_EMULATE;
+	}
 	ok = load_regs(&st);
 	/* The first stop is the debugger's break-in, on another thread. */
 	if (ok)
@@ -931,5 +1227,6 @@ main(int argc, char *argv[])
 		st.r.ended = "done";
 	if (st.out != stdout)
 		fclose(st.out);
+	forget_blocks(&st);
 	return run_finish(&st.r, ok);
 }
