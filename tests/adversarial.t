@@ -123,6 +123,10 @@ for combo in $COMBOS; do
 	exit0 "$combo tf_self stepper: exit 0"
 	is "$(own "$(settled)")" "caught all" "$combo tf_self stepper: its own traps all reached it"
 	intact "$combo tf_self stepper" "$T" "$T" "$tprot" "0 "
+	tool "$t" stepper --blocks -n 60 "$pid"
+	exit0 "$combo tf_self stepper --blocks: exit 0"
+	is "$(own "$(settled)")" "caught all" "$combo tf_self stepper --blocks: its own traps all reached it"
+	intact "$combo tf_self stepper --blocks" "$T" "$T" "$tprot" "0 "
 	done_with "$combo tf_self"
 
 	# --- dr_self: DR0 on its own variable, which poke() writes ---------
@@ -149,6 +153,10 @@ for combo in $COMBOS; do
 	    "$combo dr_self stepper: the step that fired its DR0 is its own too"
 	is "$(mine "$(settled)")" "its own" "$combo dr_self stepper: and went to it"
 	intact "$combo dr_self stepper" "$K" "$W" "$wprot" "d0001 "
+	tool "$t" stepper --blocks -n 60 "$pid"
+	exit0 "$combo dr_self stepper --blocks: exit 0"
+	is "$(mine "$(settled)")" "its own" "$combo dr_self stepper --blocks: its DR0's hits went to it"
+	intact "$combo dr_self stepper --blocks" "$K" "$W" "$wprot" "d0001 "
 	done_with "$combo dr_self"
 
 	# --- churn: threads start and end while others step ----------------
@@ -231,6 +239,11 @@ for combo in $COMBOS; do
 	exit0 "$combo pages stepper: exit 0"
 	wait_for "$out" '^accesses='
 	like "$out" "data=same" "$combo pages stepper: the data is what it wrote"
+	start "$a" pages -p 8 -r $rounds
+	tool "$t" stepper --blocks -n 300 "$pid"
+	exit0 "$combo pages stepper --blocks: exit 0"
+	wait_for "$out" '^accesses='
+	like "$out" "data=same" "$combo pages stepper --blocks: the data is what it wrote"
 
 	# --- a name ANSI cannot spell --------------------------------------
 	cp "build/$a/printf_loop.exe" "$tmp/прогон.exe"
@@ -282,8 +295,27 @@ for combo in $COMBOS; do
 	done
 	is "$hung" 0 "$combo churning: regs and threads never hang"
 	is "$bad" 0 "$combo churning: each exits 0, or says why not"
+	tool "$t" stepper --blocks -n 500 "$pid"
+	exit0 "$combo churning: stepper --blocks steps while threads come and go"
+	like "$tmp/stdout" "^[0-9]+ steps; done; breakpoints removed" "$combo churning: --blocks too"
+	is "$(code "$pid")" same "$combo churning: all its code as on disk after --blocks"
 	ok "$combo churning: it churns on" running "$pid"
 	stop "$pid"
+
+	# --- stepper --blocks on one thread, others running the same code --
+	# They pass the INT3s that stay at the ends of its blocks, by
+	# emulation; race counts every call, and the sum must be exact.
+	start "$a" race -n 1000000 4
+	TOOL_TIMEOUT=30 tool "$t" threads "$pid"
+	worker=$(tr -d '\r' < "$tmp/stdout" | awk '$2 ~ /^race!/ { print $1; exit }')
+	tool "$t" stepper --blocks -n 400 -t "${worker:-0}" "$pid"
+	exit0 "$combo race stepper --blocks: exit 0"
+	like "$tmp/stdout" "other threads passed the INT3s [1-9][0-9]* times" \
+	    "$combo race stepper --blocks: the other threads met its INT3s"
+	is "$(code "$pid")" same "$combo race stepper --blocks: all its code as on disk"
+	is "$(dr7s "$pid")" "0 " "$combo race stepper --blocks: DR7 clear"
+	wait_for "$out" '^done calls='
+	like "$out" "^done calls=4000000" "$combo race stepper --blocks: every call of every thread made once"
 
 	# --- a thread left with TF: the stepper's, when another hits -------
 	start "$a" spin_threads 2

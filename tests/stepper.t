@@ -168,6 +168,17 @@ for combo in $COMBOS; do
 	done
 	is "$(wc -l < "$tmp/blocks.addrs")" 150 "$combo: both traces pass through outer"
 	ok "$combo: --blocks gives the same trace as single steps" cmp -s "$tmp/single.addrs" "$tmp/blocks.addrs"
+	# One event per block: its INT3 stays, the branch under it emulated.
+	# (A block of calls has six or more instructions on average, the
+	# code around Sleep and printf three or more.)
+	summary=$(grep ' blocks, ' "$tmp/stdout")
+	like "$tmp/stdout" "^[0-9]+ blocks, [0-9]+ ending in a branch that kept an INT3; [1-9][0-9]* branches emulated; [0-9]+ debug events; other threads passed the INT3s 0 times$" \
+	    "$combo: --blocks says what its INT3s did"
+	nsteps=$(sed -n 's/^\([0-9]*\) steps in .*/\1/p' "$tmp/stdout")
+	nevents=$(printf '%s\n' "$summary" | sed -n 's/.* \([0-9]*\) debug events.*/\1/p')
+	ok "$combo: --blocks takes under one debug event per four steps ($nevents for $nsteps)" \
+	    [ $((${nevents:-9999} * 4)) -lt "${nsteps:-0}" ]
+	is "$(code "$pid")" same "$combo: after --blocks, all its code is as on disk"
 
 	# Unknown commands: a message, and the session goes on.
 	steps "$t" "$pid" frob 'u 1' q

@@ -76,6 +76,7 @@ struct block {
 	addr_t start;
 	struct insn *run;	/* the straight instructions, n of them */
 	int n;
+	int code;		/* start is in executable memory */
 	addr_t stop;		/* where the run stops: at end, if any */
 	struct insn end;	/* the instruction that ends it, if any */
 	int stays;		/* end is a branch with an INT3 that stays */
@@ -115,6 +116,7 @@ struct stepper {
 	 */
 	struct block *blocks[BUCKETS];
 	int staying;		/* INT3s stay at the ends of blocks */
+	int in_step;		/* our thread has TF set by step_into() */
 	addr_t end_at;
 	unsigned long nblocks, nstaying, emulated, passed, events;
 };
@@ -317,6 +319,37 @@ pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
 }
 
 /*
+ * Our thread, stepped with TF, ran one of the INT3s that end blocks
+ * before its trap came: a system call returns with the trap for after
+ * the first instruction back in the program (under Wine 8, whose system
+ * calls return to the instruction after a syscall in ntdll's stub), and
+ * that instruction was one of ours.  The step is done, at the INT3: the
+ * IP goes back onto it, and our TF is off.
+ */
+static enum stop
+stepped_onto(struct stepper *st, struct softbp *bp)
+{
+	const struct cpu *cpu = cpu_of(st);
+	struct thread *t = session_thread(&st->r.s, st->tid);
+	union context c;
+	DWORD owed;
+
+	if (t == NULL || !cpu->get(t->handle, &c, REG_CONTROL)) {
+		session_context_failed(st->tid, NULL);
+		return STOP_INTERRUPT;
+	}
+	reg_set(cpu->ip, &c, bp->addr);
+	if (!cpu->set(t->handle, &c, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", st->tid);
+		return STOP_INTERRUPT;
+	}
+	if (!bp_trapped(&st->r.bp, st->tid, &owed))
+		return STOP_INTERRUPT;
+	st->shared = owed != DBG_CONTINUE;
+	return STOP_STEP;
+}
+
+/*
  * Continue the pending event and wait for the next one that concerns us.
  * Events of other threads are answered on the spot with their default
  * status, but for the single-step of a thread we set TF on and then left
@@ -368,6 +401,8 @@ resume(struct stepper *st, DWORD status)
 			    st->staying && !bp->oneshot) {
 				if (tid == st->tid && bp->addr == st->end_at)
 					return st->last = STOP_END;
+				if (tid == st->tid && st->in_step)
+					return st->last = stepped_onto(st, bp);
 				if (!pass_other(st, bp, tid))
 					return STOP_INTERRUPT;
 				status = DBG_CONTINUE;
@@ -504,7 +539,9 @@ step_into(struct stepper *st, int quiet)
 	/* TF for one instruction; bp_trapped() puts right what it did. */
 	if (!bp_trap(&st->r.bp, st->t->handle, 1))
 		return STOP_INTERRUPT;
+	st->in_step = 1;
 	why = resume(st, DBG_CONTINUE);
+	st->in_step = 0;
 	if (why == STOP_BREAKIN && quiet == 0)
 		report(st, why);	/* s: the step did not come at once */
 	if (why != STOP_STEP)
@@ -677,7 +714,8 @@ executable(struct stepper *st, addr_t a)
  * thread goes on at its destination, the start of the next block.  If
  * that block starts with its branch, no event at all is needed.  The
  * trace shows every instruction as if stepped, with the registers known
- * at the ends of blocks.
+ * at the ends of blocks.  A block is decoded once, the first time it is
+ * entered: code that rewrites itself needs single steps.
  *
  * A REP instruction ends a block too, for a single step traps once per
  * iteration, and the trace must show each; so does a branch that emu.c
@@ -765,6 +803,7 @@ block_at(struct stepper *st, addr_t a)
 		return NULL;
 	}
 	bk->start = start;
+	bk->code = n > 0 || ended;
 	if (n > 0)
 		memcpy(bk->run, run, n * sizeof(*run));
 	bk->n = n;
@@ -807,11 +846,19 @@ pass_end(struct stepper *st, struct block *bk)
 	const struct cpu *cpu = cpu_of(st);
 	union context before = st->regs, after = st->regs;
 	struct softbp *bp = soft_at(&st->r.bp, bk->end.addr);
+	struct block *next;
 	struct emu_write w;
 	enum stop why;
 
+	/*
+	 * Not into what is not code to us: under Wine a system call is a
+	 * call or jmp into Wine's own dispatcher, outside every module, and
+	 * a real single step over it comes back after the system call, as
+	 * a step over syscall or sysenter does on Windows.
+	 */
 	if (!traps_itself(st, &before) &&
-	    emu_run(cpu, st->r.s.process, &bk->end, &after, &w, NULL)) {
+	    emu_run(cpu, st->r.s.process, &bk->end, &after, &w, NULL) &&
+	    (next = block_at(st, ip_of(st, &after))) != NULL && next->code) {
 		if (!cpu->set(st->t->handle, &after, REG_GENERAL)) {
 			warn("SetThreadContext(tid %lu)", st->tid);
 			return STOP_INTERRUPT;
@@ -825,7 +872,11 @@ pass_end(struct stepper *st, struct block *bk)
 		print_step(st, &bk->end, &before, &after, NULL);
 		return STOP_STEP;
 	}
-	/* (Or its memory operand is not there: the CPU faults for real.) */
+	/*
+	 * (Or its memory operand is not there: the CPU faults for real.  A
+	 * call emulated and then not taken wrote its return address below
+	 * the stack pointer, where the real call writes the same.)
+	 */
 	if (!cpu->set(st->t->handle, &before, REG_CONTROL)) {
 		warn("SetThreadContext(tid %lu)", st->tid);
 		return STOP_INTERRUPT;
