@@ -42,17 +42,20 @@ expect() {
 	like "$tmp/stderr" "$2" "$3: says why"
 }
 
-# untouched ARCH DESCRIPTION: the ARCH target is as it was.
+# untouched ARCH DESCRIPTION: the ARCH target is as it was.  One run of
+# inspect takes every look: printf's bytes, its page's protection, the
+# process's state, then DR7 in every thread, a line each.
 untouched() {
 	victim "$1"
 	_bad=
-	_now=$(bytes "$v" "$vpf" 16)
+	look "$v" bytes "$vpf" 16 + prot "$vpf" + state + dr7 > "$tmp/looks"
+	_now=$(sed -n 1p "$tmp/looks")
 	[ "$_now" = "$vcode" ] || _bad="$_bad, printf's bytes: $_now (were $vcode)"
-	_now=$(prot "$v" "$vpf")
+	_now=$(sed -n 2p "$tmp/looks")
 	[ "$_now" = "$vprot" ] || _bad="$_bad, printf's protection: $_now (was $vprot)"
-	_dr7=$(dr7s "$v")
+	[ "$(sed -n 3p "$tmp/looks")" = running ] || _bad="$_bad, it is gone"
+	_dr7=$(sed -n '4,$p' "$tmp/looks" | awk '{ print $2 }' | sort -u | tr '\n' ' ')
 	[ "$_dr7" = "0 " ] || _bad="$_bad, DR7: $_dr7"
-	running "$v" || _bad="$_bad, it is gone"
 	grows "$vout" || _bad="$_bad, it stopped printing"
 	if [ -z "$_bad" ]; then pass "$2: target untouched"; else
 		fail "$2: target untouched"; diag "changed:${_bad#,}"

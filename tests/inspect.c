@@ -22,6 +22,10 @@
  *   inspect PID modules         "BASE SIZE PATH" for every module, from
  *                               EnumProcessModulesEx(LIST_MODULES_ALL)
  *
+ * Several looks in one run, their outputs one after the other, are
+ * separated by "+": inspect PID bytes ADDR 16 + prot ADDR + dr7.  The
+ * first that fails ends the run with its status.
+ *
  * Reading a thread's registers needs it stopped for a moment:
  * SuspendThread, GetThreadContext, ResumeThread; nothing else changes.
  * A thread that cannot be read is a failure (exit 1), never skipped:
@@ -667,8 +671,9 @@ modules(HANDLE p)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* One look: argv as for the whole program, with one command. */
+static int
+look(int argc, char *argv[])
 {
 	MEMORY_BASIC_INFORMATION mbi;
 	unsigned char buf[4096];
@@ -745,4 +750,27 @@ usage:
 	    "pid dr7 | pid regs |\n       pid state | pid parent | pid mem | "
 	    "pid module addr | pid disk addr n |\n       pid code | pid modules\n");
 	return 2;
+}
+
+int
+main(int argc, char *argv[])
+{
+	char *one[8];
+	int i, j, n, rc;
+
+	if (argc < 3)
+		return look(argc, argv);
+	one[0] = argv[0];
+	one[1] = argv[1];
+	for (i = 2; i < argc; i = j + 1) {
+		for (j = i; j < argc && strcmp(argv[j], "+") != 0; j++)
+			;
+		if ((n = j - i) > 6 || n == 0)
+			return look(2, one);	/* usage */
+		memcpy(one + 2, argv + i, n * sizeof(*one));
+		if ((rc = look(n + 2, one)) != 0)
+			return rc;
+		fflush(stdout);
+	}
+	return 0;
 }
