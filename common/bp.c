@@ -206,7 +206,7 @@ bp_read(struct bpset *b, addr_t a, void *buf, size_t n)
 static BOOL
 hold(struct bpset *b, HANDLE thread)
 {
-	if (b->s->pending && GetThreadId(thread) == b->s->ev.dwThreadId)
+	if (b->s->pending && session_tid(b->s, thread) == b->s->ev.dwThreadId)
 		return FALSE;
 	return SuspendThread(thread) != (DWORD)-1;
 }
@@ -234,7 +234,7 @@ hw_program(struct bpset *b, HANDLE thread, int enable, int clear_dr6)
 	int i;
 
 	if (!session_get_context(b->s, thread, &c, REG_DEBUG)) {
-		session_context_failed(GetThreadId(thread), NULL);
+		session_context_failed(session_tid(b->s, thread), NULL);
 		goto out;
 	}
 	dr7 = (uint32_t)reg_get(cpu->dr7, &c);
@@ -249,7 +249,7 @@ hw_program(struct bpset *b, HANDLE thread, int enable, int clear_dr6)
 	if (clear_dr6)
 		reg_set(cpu->dr6, &c, 0);
 	if (!cpu->set(thread, &c, REG_DEBUG)) {
-		warn("SetThreadContext(tid %lu)", GetThreadId(thread));
+		warn("SetThreadContext(tid %lu)", session_tid(b->s, thread));
 		goto out;
 	}
 	ok = TRUE;
@@ -577,16 +577,22 @@ trap_forget(struct bpset *b, struct trap *tr)
 /*
  * What the instruction at ip does with the flags: FLAGS_PUSHF (9c),
  * FLAGS_POPF (9d), or 0.  Prefixes come first: operand size, segment,
- * lock and rep, and on x64 a REX byte.  One byte is read at a time, so
- * that an instruction at the end of a page reads nothing beyond it.
+ * lock and rep, and on x64 a REX byte.  Its bytes are read in one go (a
+ * single step pays for each ReadProcessMemory), but not beyond the end
+ * of its page, which may be the last one there is.
  */
 static int
 flags_op(struct bpset *b, addr_t ip)
 {
-	unsigned char c;
-	int i;
+	unsigned char code[15], c;
+	size_t n = 0x1000 - (size_t)(ip & 0xfff), i;
 
-	for (i = 0; i < 15 && bp_read(b, ip + (addr_t)i, &c, 1); i++) {
+	if (n > sizeof(code))
+		n = sizeof(code);
+	if (!bp_read(b, ip, code, n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = code[i];
 		if (c == 0x66 || c == 0x26 || c == 0x2e || c == 0x36 ||
 		    c == 0x3e || c == 0x64 || c == 0x65 || c == 0xf0 ||
 		    c == 0xf2 || c == 0xf3 ||
@@ -691,7 +697,7 @@ BOOL
 bp_trap(struct bpset *b, HANDLE thread, int on)
 {
 	const struct cpu *cpu = b->s->cpu;
-	DWORD tid = GetThreadId(thread);
+	DWORD tid = session_tid(b->s, thread);
 	struct trap *tr = trap_of(b, tid);
 	BOOL held, ok = FALSE;
 	union context c;
@@ -723,15 +729,22 @@ out:
 BOOL
 bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 {
+	union context c;
+
+	return bp_trapped_regs(b, tid, status, &c) != 0;
+}
+
+int
+bp_trapped_regs(struct bpset *b, DWORD tid, DWORD *status, union context *cp)
+{
 	const struct cpu *cpu = b->s->cpu;
 	struct trap *tr = trap_of(b, tid), done;
 	struct thread *t = session_thread(b->s, tid);
 	unsigned char tf;
-	union context c;
 	addr_t sp;
 
 	if (tr == NULL)
-		return FALSE;
+		return 0;
 	done = *tr;
 	trap_forget(b, tr);
 	b->trap_fixed = 0;
@@ -741,18 +754,18 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 	 * flags (Windows' KiTrap01 does, and Wine likewise), so ours is
 	 * gone.  What the instruction did with TF is not.
 	 */
-	if (t == NULL || !cpu->get(t->handle, &c, REG_CONTROL | REG_DEBUG)) {
+	if (t == NULL || !cpu->get(t->handle, cp, REG_GENERAL | REG_DEBUG)) {
 		session_context_failed(tid, NULL);
-		return TRUE;
+		return -1;
 	}
 	/* A debug register of the target's own fired on the same instruction. */
-	if (hw_foreign(b, &c))
+	if (hw_foreign(b, cp))
 		*status = DBG_EXCEPTION_NOT_HANDLED;
-	if (done.displaced != NULL && displaced_back(b, done.displaced, &c) &&
-	    !cpu->set(t->handle, &c, REG_CONTROL))
+	if (done.displaced != NULL && displaced_back(b, done.displaced, cp) &&
+	    !cpu->set(t->handle, cp, REG_CONTROL))
 		warn("SetThreadContext(tid %lu): back from the displaced copy",
 		    tid);
-	sp = reg_get(cpu->sp, &c);
+	sp = reg_get(cpu->sp, cp);
 	if (done.op == FLAGS_PUSHF && !done.own &&
 	    mem_read(b->s->process, sp + 1, &tf, 1) && (tf & STACK_TF)) {
 		/* pushf ran with our TF set and copied it: take it out there. */
@@ -762,21 +775,21 @@ bp_trapped(struct bpset *b, DWORD tid, DWORD *status)
 		else
 			warn("WriteProcessMemory(0x%llx): the flags pushf "
 			    "copied TF into", (unsigned long long)sp);
-	} else if (done.loads_tf || (reg_get(cpu->flags, &c) & TRAP_FLAG)) {
+	} else if (done.loads_tf || (reg_get(cpu->flags, cp) & TRAP_FLAG)) {
 		/*
 		 * The popf loaded the target's own TF, which the report of our
 		 * step cleared: put it back, and its own trap follows the next
 		 * instruction.  (Any other TF still set is ours: off it goes.)
 		 */
-		reg_set(cpu->flags, &c, done.loads_tf ?
-		    reg_get(cpu->flags, &c) | TRAP_FLAG :
-		    reg_get(cpu->flags, &c) & ~(uint64_t)TRAP_FLAG);
-		if (!cpu->set(t->handle, &c, REG_CONTROL))
+		reg_set(cpu->flags, cp, done.loads_tf ?
+		    reg_get(cpu->flags, cp) | TRAP_FLAG :
+		    reg_get(cpu->flags, cp) & ~(uint64_t)TRAP_FLAG);
+		if (!cpu->set(t->handle, cp, REG_CONTROL))
 			warn("SetThreadContext(tid %lu)", tid);
 		else if (done.loads_tf)
 			b->trap_fixed = FLAGS_POPF;
 	}
-	return TRUE;
+	return 1;
 }
 
 BOOL

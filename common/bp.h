@@ -282,6 +282,17 @@ BOOL bp_trap(struct bpset *b, HANDLE thread, int on);
  */
 BOOL bp_trapped(struct bpset *b, DWORD tid, DWORD *status);
 
+/*
+ * bp_trapped(), which reads the thread's registers anyway, giving them to
+ * the caller as well: *c receives REG_GENERAL and REG_DEBUG as the thread
+ * has them now, after the fix-ups.  A stepper needs them after every
+ * step, and one GetThreadContext is spared.  0 if we set no trap on tid;
+ * 1 if we did and *c holds the registers; -1 if we did but they could
+ * not be read (after printing why).
+ */
+int bp_trapped_regs(struct bpset *b, DWORD tid, DWORD *status,
+    union context *c);
+
 /* Whether tid is stepping past a breakpoint now (step_begin()). */
 BOOL bp_stepping(const struct bpset *b, DWORD tid);
 

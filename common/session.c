@@ -85,6 +85,17 @@ session_thread(struct session *s, DWORD tid)
 	return NULL;
 }
 
+DWORD
+session_tid(const struct session *s, HANDLE thread)
+{
+	size_t i;
+
+	for (i = 0; i < s->nthreads; i++)
+		if (s->threads[i].handle == thread)
+			return s->threads[i].tid;
+	return GetThreadId(thread);
+}
+
 int
 session_unannounced(struct session *s, DWORD **tids)
 {
@@ -605,7 +616,7 @@ session_get_context(struct session *s, HANDLE thread, union context *c,
 	DWORD waited = 0, r;
 	int presses = session_interrupted();
 
-	if (s->pending && GetThreadId(thread) == s->ev.dwThreadId)
+	if (s->pending && session_tid(s, thread) == s->ev.dwThreadId)
 		return s->cpu->get(thread, c, groups);
 	if (helper == NULL && (helper = ctx_helper_start()) == NULL)
 		return FALSE;

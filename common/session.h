@@ -165,6 +165,13 @@ void session_resume(struct session *s, DWORD *ids, size_t n);
 struct thread *session_thread(struct session *s, DWORD tid);
 
 /*
+ * The thread id of a thread handle of the session's, from its list of
+ * threads (under Wine, GetThreadId is a round trip to the server, which
+ * a single step cannot afford to pay twice); GetThreadId for any other.
+ */
+DWORD session_tid(const struct session *s, HANDLE thread);
+
+/*
  * The threads of the target that a Toolhelp snapshot lists but no debug
  * event has announced: so new that their CREATE_THREAD event is still on
  * its way.  They are not stopped with the rest of the target, so a

@@ -97,6 +97,7 @@ struct stepper {
 	struct softbp *rearm;	/* a breakpoint taken out under our thread */
 	enum stop last;		/* the stop now pending */
 	int shared;		/* the step is the target's own trap too */
+	int fresh;		/* regs were read as the step came (our_step()) */
 	int expect_step;	/* we set a slot: a single-step there is ours */
 	int interactive;	/* Ctrl-C breaks in, rather than ending the run */
 	int want_prompt;	/* ... and a break-in is on its way */
@@ -291,6 +292,7 @@ broken_in(struct stepper *st)
  * A single-step arrived on tid: one we asked for?  1 if so, with *owed
  * the status to continue it with (bp_trapped()); 0 if not; -1 if a
  * breakpoint could not be put back after a step past it (step_end()).
+ * Our thread's registers, read for the fix-ups of its step, are kept.
  */
 static int
 our_step(struct stepper *st, DWORD tid, DWORD *owed)
@@ -299,7 +301,12 @@ our_step(struct stepper *st, DWORD tid, DWORD *owed)
 
 	if ((k = step_end(&st->r.bp, tid, owed)) != 0)
 		return k;
-	return bp_trapped(&st->r.bp, tid, owed);
+	if (tid != st->tid)
+		return bp_trapped(&st->r.bp, tid, owed);
+	if ((k = bp_trapped_regs(&st->r.bp, tid, owed, &st->regs)) == 0)
+		return 0;
+	st->fresh = k > 0;
+	return 1;
 }
 
 /*
@@ -371,6 +378,7 @@ resume(struct stepper *st, DWORD status)
 	if (!session_continue(s, status))
 		return STOP_INTERRUPT;
 	st->last = STOP_INTERRUPT;
+	st->fresh = 0;
 	if (!(reg_get(cpu_of(st)->flags, &st->regs) & TRAP_FLAG))
 		st->code_len = 0;	/* it runs freely: code may change */
 	for (;;) {
@@ -550,7 +558,7 @@ step_into(struct stepper *st, int quiet)
 		st->steps++;
 	if (in.flags & INSN_MEMWRITE)
 		st->code_len = 0;	/* it may have written code */
-	if (!load_regs(st))
+	if (!st->fresh && !load_regs(st))
 		return STOP_INTERRUPT;
 	after = st->regs;
 	if (st->rearm != NULL) {	/* the breakpoint we stood on goes back */
