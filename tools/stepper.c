@@ -327,11 +327,13 @@ pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
 
 /*
  * Our thread, stepped with TF, ran one of the INT3s that end blocks
- * before its trap came: a system call returns with the trap for after
- * the first instruction back in the program (under Wine 8, whose system
- * calls return to the instruction after a syscall in ntdll's stub), and
- * that instruction was one of ours.  The step is done, at the INT3: the
- * IP goes back onto it, and our TF is off.
+ * before its trap came.  A system call can return with the trap still
+ * due, to come after the first instruction back in the program: TF set
+ * again by the return behaves as a popf's does (Intel SDM vol. 3B,
+ * 17.3.1.4).  Wine 8 does so, returning to the instruction after the
+ * syscall in ntdll's stub; when that instruction carries one of our
+ * INT3s, the INT3 runs first.  The step is done, at the INT3: the IP
+ * goes back onto it, and our TF is off.
  */
 static enum stop
 stepped_onto(struct stepper *st, struct softbp *bp)
