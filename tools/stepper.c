@@ -5,7 +5,9 @@
  * one instruction and raises EXCEPTION_SINGLE_STEP: that is step into.
  * Step over a call runs to the instruction after it, on a one-shot
  * breakpoint, and checks the stack pointer to know the call came back.
- * Step out runs to the return address of the current frame.
+ * Step out runs to the return address of the current frame.  Lesson 14:
+ * --blocks runs a block of code at a time, stopping on INT3s that stay
+ * at the blocks' ends (step_block()).
  */
 #include <getopt.h>
 #include <io.h>
@@ -79,7 +81,7 @@ struct block {
 	int code;		/* start is in executable memory */
 	addr_t stop;		/* where the run stops: at end, if any */
 	struct insn end;	/* the instruction that ends it, if any */
-	int stays;		/* end is a branch with an INT3 that stays */
+	int stays;		/* end carries an INT3 that stays */
 	struct block *next;	/* in its bucket of stepper.blocks */
 };
 
