@@ -7,6 +7,14 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 : "${RUN=wine}"
+# Plain wine: tests/wine, which hands a 64-bit program to Wine's 64-bit
+# loader, when there is one.
+if [ "$RUN" = wine ]; then
+	WINE64=$(command -v wine64 || ls /usr/lib/wine/wine64 \
+	    /usr/lib64/wine/wine64 /opt/wine-stable/bin/wine64 2>/dev/null | head -n 1)
+	export WINE64
+	RUN=$top/tests/wine
+fi
 export WINEDEBUG=${WINEDEBUG--all}
 export WINEPREFIX=${WINEPREFIX-$top/build/wineprefix}
 mkdir -p build
