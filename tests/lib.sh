@@ -154,18 +154,11 @@ COMBOS=${COMBOS-"x86:x86 x64:x64 x64:x86"}
 # $tmp/stdout, its stderr to $tmp/stderr (both without the CRs of
 # Windows line ends), its exit status to $rc.  No run may hang the suite:
 # after $TOOL_TIMEOUT seconds (default 90) it is ended, and $rc is 124.
-# Once in a great while Wine cannot start a program at all (its start.exe
-# says "ShellExecuteEx failed"): the tool never ran, so it runs again.
 tool() {
 	arch=$1 name=$2; shift 2
-	for _try in 1 2; do
-		timeout -k 5 "${TOOL_TIMEOUT:-90}" $RUN "build/$arch/$name.exe" "$@" \
-		    > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
-		rc=$?
-		[ $rc -ne 0 ] && grep -q 'ShellExecuteEx failed' "$tmp/stdout.crlf" \
-		    "$tmp/stderr.crlf" 2>/dev/null || break
-		echo "# Wine could not start $name.exe; once more" >&2
-	done
+	timeout -k 5 "${TOOL_TIMEOUT:-90}" $RUN "build/$arch/$name.exe" "$@" \
+	    > "$tmp/stdout.crlf" 2> "$tmp/stderr.crlf"
+	rc=$?
 	tr -d '\r' < "$tmp/stdout.crlf" > "$tmp/stdout"
 	tr -d '\r' < "$tmp/stderr.crlf" > "$tmp/stderr"
 }

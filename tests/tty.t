@@ -10,6 +10,9 @@
 # its code as on disk, DR7 and TF clear in every thread.  Nothing here
 # is timed: every wait is for something to appear.
 . "$(dirname "$0")/lib.sh"
+# At a terminal, a program starts as a learner starts it: with wine
+# itself, whatever its bitness, not through tests/wine.
+[ -n "$RUN" ] && RUN=wine
 
 if ! command -v tmux > /dev/null; then
 	echo "Bail out! tmux is missing: scripts/setup.sh installs it"
