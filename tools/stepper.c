@@ -907,13 +907,30 @@ pass_end(struct stepper *st, struct block *bk)
 	return why;
 }
 
+/*
+ * The straight run of bk, which the thread has just run from the
+ * registers *before to st->regs: each instruction as if stepped.  The
+ * registers are known at the block's ends only.
+ */
+static void
+print_run(struct stepper *st, const struct block *bk,
+    const union context *before)
+{
+	int i;
+
+	for (i = 0; i < bk->n; i++) {
+		st->steps++;
+		print_step(st, &bk->run[i], before, i == bk->n - 1 ?
+		    &st->regs : before, NULL);
+	}
+}
+
 /* A block as it was run before INT3s stayed: on a one-shot breakpoint. */
 static enum stop
 run_block(struct stepper *st, struct block *bk)
 {
 	union context before = st->regs;
 	enum stop why;
-	int i;
 
 	/*
 	 * A one-shot breakpoint costs about as many round trips to the
@@ -927,11 +944,7 @@ run_block(struct stepper *st, struct block *bk)
 		report(st, why);
 		return why;
 	}
-	for (i = 0; i < bk->n; i++) {
-		st->steps++;
-		print_step(st, &bk->run[i], &before, i == bk->n - 1 ?
-		    &st->regs : &before, NULL);
-	}
+	print_run(st, bk, &before);
 	return STOP_STEP;
 }
 
@@ -942,7 +955,6 @@ step_block(struct stepper *st)
 	union context before = st->regs;
 	struct block *bk;
 	enum stop why;
-	int i;
 
 	if ((bk = block_at(st, ip_of(st, &before))) == NULL)
 		return STOP_INTERRUPT;
@@ -962,12 +974,7 @@ step_block(struct stepper *st)
 		/* The INT3 has run; it stands for the branch under it. */
 		reg_set(cpu_of(st)->ip, &st->regs, bk->end.addr);
 	}
-	for (i = 0; i < bk->n; i++) {
-		st->steps++;
-		/* Registers are known at the block's ends only. */
-		print_step(st, &bk->run[i], &before, i == bk->n - 1 ? &st->regs :
-		    &before, NULL);
-	}
+	print_run(st, bk, &before);
 	return pass_end(st, bk);
 }
 
