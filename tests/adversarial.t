@@ -29,10 +29,7 @@ fi
 # so that its counts include what happened until the tool let go.
 settled() {
 	_n=$(wc -l < "$out")
-	_i=0
-	until [ "$(wc -l < "$out")" -ge $((_n + 2)) ] || [ $_i -gt 200 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
+	within longer "$out" $((_n + 1))
 	sed -n "$((_n + 2))p" "$out" | tr -d '\r'
 }
 
@@ -252,11 +249,7 @@ for combo in $COMBOS; do
 		out=$tmp/$1.out
 		: > "$out"
 		$RUN "$tmp/$1.exe" > "$out" 2>&1 &
-		_i=0
-		until [ "$(wc -l < "$out")" -ge 1 ] || [ $_i -gt 200 ]; do
-			sleep 0.05; _i=$((_i + 1))
-		done
-		first=$(head -n 1 "$out" | tr -d '\r')
+		within started "$out"
 		pid=$(field pid "$first")
 		winpids="$winpids $pid"
 	}

@@ -25,7 +25,7 @@ echo "\$ $RUN build/x64/printf_loop.exe > $out &"
 $RUN build/x64/printf_loop.exe > "$out" 2>&1 &
 i=0
 until grep -q '^pid=' "$out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 200 ] && { echo "printf_loop did not start" >&2; exit 1; }
+	i=$((i + 1)); [ $i -gt 1200 ] && { echo "printf_loop did not start within 60 s" >&2; exit 1; }
 	sleep 0.05
 done
 pid=$(sed -n '1s/^pid=\([0-9]*\).*/\1/p' "$out" | tr -d '\r')

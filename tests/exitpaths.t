@@ -53,14 +53,6 @@ bg_wait() {
 	tr -d '\r' < "$tmp/bg" > "$tmp/stdout"
 }
 
-# lines FILE REGEX N: until N lines of FILE match, at most 10 s.
-lines() {
-	_i=0
-	until [ "$(tr -d '\r' < "$1" | grep -Ec -- "$2")" -ge "$3" ]; do
-		_i=$((_i + 1)); [ $_i -gt 200 ] && return 1
-		sleep 0.05
-	done
-}
 
 # --- The hit count, the time limit, Ctrl-C, an error halfway -----------
 # One printf_loop per tool; x64 on x64, and x64 on WOW64 for -n and Ctrl-C.
@@ -188,7 +180,7 @@ for tl in $TOOLS; do
 	bpcompare)
 		tool x64 bpcompare -k hw -n 100000 -s 8 "$pid" 'spin_threads!work'
 		is "$rc" 0 "$w: exit 0"
-		ok "$w: both late workers exited meanwhile" lines "$out" '^exit tid=' 2
+		ok "$w: both late workers exited meanwhile" wait_lines "$out" '^exit tid=' 2
 		like "$tmp/stdout" '^hw: [1-9][0-9]* hits' "$w: hits"
 		like "$tmp/stdout" "$(summary 'every kind measured')" "$w: cleaned up"
 		;;
@@ -198,12 +190,12 @@ for tl in $TOOLS; do
 		guardbp)	bg x64 guardbp --access x "$pid" 'spin_threads!work' ;;
 		softbp)		bg x64 softbp "$pid" 'spin_threads!work' ;;
 		esac
-		lines "$out" '^exit tid=' 2
+		wait_lines "$out" '^exit tid=' 2
 		wait_for "$tmp/bg" '^hit '
 		interrupt $tl "$pid"
 		bg_wait
 		is "$rc" 0 "$w: exit 0"
-		ok "$w: both late workers exited meanwhile" lines "$out" '^exit tid=' 2
+		ok "$w: both late workers exited meanwhile" wait_lines "$out" '^exit tid=' 2
 		for tid in $(sed -n 's/^late tids=//p' "$out" | tr -d '\r' | tr ',' ' '); do
 			like "$tmp/stdout" "^hit [0-9]+  tid $tid  " "$w: late worker $tid hit"
 		done

@@ -360,7 +360,7 @@ for my $file (@ARGV ? @ARGV : sort glob 'lessons/[0-9]*.md') {
 			run_cmd($cmd, $out, 1);
 			my $file_out = bg_file($cmd =~ s/\s*&\s*$//r);
 			my (@lines, $bad);
-			for (1 .. 400) {
+			for (1 .. 1200) {	# 60 s, a guard against a hang
 				@lines = slurp($out);
 				$bad = mismatch(\@want, \@lines, 1);
 				my $ready = !defined $file_out ||

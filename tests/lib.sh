@@ -86,6 +86,20 @@ done_testing() {
 }
 
 # --- Targets -----------------------------------------------------------
+# within COMMAND...: until the command succeeds, trying every 50 ms for at
+# most $PATIENCE seconds (60).  The limit only guards against a hang and
+# measures nothing: on a loaded machine, or when the prefix's wineserver
+# and services start again, a program that is fine can take many seconds
+# to start or to print.
+PATIENCE=${PATIENCE:-60}
+within() {
+	_w=0
+	until "$@"; do
+		_w=$((_w + 1)); [ $_w -ge $((PATIENCE * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
 # start ARCH NAME [ARGS...]: start build/ARCH/NAME.exe in the background,
 # wait for its first line, and set $pid (its Windows pid), $out (the file
 # its output goes to) and $first (its first line).
@@ -94,20 +108,22 @@ start() {
 	out=$tmp/$name.$arch.$ntests.$$.out
 	: > "$out"
 	$RUN "build/$arch/$name.exe" "$@" > "$out" 2>&1 &
-	_i=0
-	# A whole first line: the target may still be printing it.
-	until [ "$(wc -l < "$out")" -ge 1 ] &&
-	    first=$(head -n 1 "$out" | tr -d '\r') &&
-	    case $first in pid=*) true ;; *) false ;; esac; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ]; then
-			echo "Bail out! $name ($arch) did not start: $(cat "$out")"
-			exit 1
-		fi
-		sleep 0.05
-	done
+	if ! within started "$out"; then
+		_alive=gone; kill -0 $! 2>/dev/null && _alive=running
+		echo "Bail out! $name ($arch) did not start within $PATIENCE s" \
+		    "(wine $_alive, wineservers: $(pgrep -c wineserver)): $(cat "$out")"
+		exit 1
+	fi
 	pid=$(field pid "$first")
 	winpids="$winpids $pid"
+}
+
+# started FILE: FILE holds a whole first line "pid=..." (the target may
+# still be printing it), which goes to $first.
+started() {
+	[ "$(wc -l < "$1")" -ge 1 ] &&
+	    first=$(head -n 1 "$1" | tr -d '\r') &&
+	    case $first in pid=*) true ;; *) false ;; esac
 }
 
 # field KEY LINE: the value of KEY=VALUE in LINE.
@@ -117,28 +133,17 @@ field() {
 
 # running PID: the Windows process is still alive, as tests/inspect.c
 # sees it (not procs, a tool under test).  gone PID: it has ended, within
-# 10 s.  A look that fails is neither.
+# $PATIENCE s.  A look that fails is neither.
 running() { [ "$(inspect "$1" state | tr -d '\r')" = running ]; }
-gone() {
-	_i=0
-	until case $(inspect "$1" state | tr -d '\r') in
-	    gone|exited*) true ;; *) false ;; esac; do
-		_i=$((_i + 1)); [ $_i -gt 40 ] && return 1
-		sleep 0.25
-	done
+gone() { within ended "$1"; }
+ended() {
+	case $(inspect "$1" state | tr -d '\r') in
+	gone|exited*) true ;; *) false ;; esac
 }
 
-# grows FILE: the file gains lines within two seconds.
-grows() {
-	_lines=$(wc -l < "$1")
-	_i=0
-	while [ $_i -lt 40 ]; do
-		sleep 0.05
-		[ "$(wc -l < "$1")" -gt "$_lines" ] && return 0
-		_i=$((_i + 1))
-	done
-	return 1
-}
+# grows FILE: the file gains lines (within $PATIENCE s).
+grows() { within longer "$1" "$(wc -l < "$1")"; }
+longer() { [ "$(wc -l < "$1")" -gt "$2" ]; }
 
 # stop PID: end one target now.
 stop() {
@@ -240,17 +245,16 @@ interrupt() {
 	fi
 }
 
-# wait_for FILE REGEX: until a line of FILE matches, at most 10 s.  A
-# wait that runs out is a failed test, and returns 1.
+# wait_for FILE REGEX: until a line of FILE matches (within $PATIENCE s).
+# A wait that runs out is a failed test, and returns 1.
 wait_for() {
-	_i=0
-	until { tr -d '\r' < "$1"; } 2>/dev/null | grep -Eq -- "$2"; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ]; then
-			fail "a line matching /$2/ within 10 s"
-			tr -d '\r' < "$1" 2>/dev/null | tail -n 20 | diag "$(cat)"
-			return 1
-		fi
-		sleep 0.05
-	done
+	within has_line "$1" "$2" && return 0
+	fail "a line matching /$2/ within $PATIENCE s"
+	tr -d '\r' < "$1" 2>/dev/null | tail -n 20 | diag "$(cat)"
+	return 1
 }
+has_line() { { tr -d '\r' < "$1"; } 2>/dev/null | grep -Eq -- "$2"; }
+
+# wait_lines FILE REGEX N: until N lines of FILE match (within $PATIENCE s).
+wait_lines() { within matching "$@"; }
+matching() { [ "$(tr -d '\r' < "$1" | grep -Ec -- "$2")" -ge "$3" ]; }

@@ -96,10 +96,7 @@ wait_for "$out" '^being debugged: yes$'
 tool x64 peb "$pid"
 like "$tmp/stdout" "^BeingDebugged +1$" "crc_check says yes, peb says 1"
 wait $holder
-i=0
-until [ "$(tr -d '\r' < "$out" | grep -c '^being debugged: ')" -ge 3 ] || [ $i -gt 100 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_lines "$out" '^being debugged: ' 3
 is "$(tr -d '\r' < "$out" | grep '^being debugged: ' | tr '\n' ' ')" \
     "being debugged: no being debugged: yes being debugged: no " \
     "crc_check saw the attach and the detach"

@@ -33,18 +33,13 @@ session() {
 send() { (trap '' PIPE; printf '%s\n' "$1" >&3) 2>/dev/null; }
 end_session() { send q; exec 3>&-; wait "$spid"; rc=$?; }
 
-# outputs N REGEX: wait until N lines of the session match, at most 10 s.
+# outputs N REGEX: wait until N lines of the session match (within
+# $PATIENCE s); a wait that runs out is a failed test.
 outputs() {
-	_i=0
-	until [ "$(tr -d '\r' < "$tmp/session" | grep -Ec -- "$2")" -ge "$1" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ]; then
-			fail "$1 lines matching /$2/ within 10 s"
-			tr -d '\r' < "$tmp/session" | tail -n 20 | diag "$(cat)"
-			return 1
-		fi
-		sleep 0.05
-	done
+	wait_lines "$tmp/session" "$2" "$1" && return 0
+	fail "$1 lines matching /$2/ within $PATIENCE s"
+	tr -d '\r' < "$tmp/session" | tail -n 20 | diag "$(cat)"
+	return 1
 }
 
 # regs_of PID TID: the thread's ip, sp and efl as inspect reads them (hex,

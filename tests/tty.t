@@ -36,26 +36,16 @@ term() {
 # screen: what the terminal shows, scrollback included, lines as written.
 screen() { T capture-pane -p -J -S - -E - > "$tmp/screen" && cat "$tmp/screen"; }
 
-# shows REGEX: until a line of the screen matches (at most 60 s).
-shows() {
-	_i=0
-	until screen | grep -Eq -- "$1"; do
-		_i=$((_i + 1)); [ $_i -gt 600 ] && return 1
-		sleep 0.1
-	done
-}
+# shows REGEX: until a line of the screen matches (within $PATIENCE s).
+shows() { within on_screen "$1"; }
+on_screen() { screen | grep -Eq -- "$1"; }
 
 # count REGEX: how many lines of the screen match.
 count() { screen | grep -Ec -- "$1"; }
 
-# prompts N: until the screen holds N prompts (at most 60 s).
-prompts() {
-	_i=0
-	until [ "$(count '^stepper>')" -ge "$1" ]; do
-		_i=$((_i + 1)); [ $_i -gt 600 ] && return 1
-		sleep 0.1
-	done
-}
+# prompts N: until the screen holds N prompts (within $PATIENCE s).
+prompts() { within prompted "$1"; }
+prompted() { [ "$(count '^stepper>')" -ge "$1" ]; }
 
 # keys KEYS...: type at the terminal (tmux send-keys).
 keys() { T send-keys "$@"; }
