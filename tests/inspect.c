@@ -415,8 +415,12 @@ relocate(const struct image *im, uint64_t delta, DWORD lo, unsigned char *buf,
 		    blk.SizeOfBlock < sizeof(blk))
 			break;
 		for (i = sizeof(blk); i + 2 <= blk.SizeOfBlock; i += 2) {
-			if (!rva_read(im, at + i, e, 2))
+			if (!rva_read(im, at + i, e, 2)) {
+				fprintf(stderr, "inspect: the relocation block "
+				    "at rva 0x%lx is cut short\n",
+				    (unsigned long)at);
 				return 0;
+			}
 			r = blk.VirtualAddress + ((e[1] & 0xf) << 8 | e[0]);
 			switch (e[1] >> 4) {
 			case IMAGE_REL_BASED_ABSOLUTE:	/* padding */

@@ -10,9 +10,10 @@
 # its code as on disk, DR7 and TF clear in every thread.  Nothing here
 # is timed: every wait is for something to appear.
 . "$(dirname "$0")/lib.sh"
-# At a terminal, a program starts as a learner starts it: with wine
-# itself, whatever its bitness, not through tests/wine.
-[ -n "$RUN" ] && RUN=wine
+# At the terminal, a tool starts as a learner starts it: with wine
+# itself, whatever its bitness.  The test's own targets and looks go
+# through tests/wine, as everywhere.
+typed=; [ -n "$RUN" ] && typed=wine
 
 if ! command -v tmux > /dev/null; then
 	echo "Bail out! tmux is missing: scripts/setup.sh installs it"
@@ -37,7 +38,14 @@ term() {
 screen() { T capture-pane -p -J -S - -E - > "$tmp/screen" && cat "$tmp/screen"; }
 
 # shows REGEX: until a line of the screen matches (within $PATIENCE s).
-shows() { within on_screen "$1"; }
+# When none does, what the screen ends with, and which tools still run.
+shows() {
+	within on_screen "$1" && return 0
+	diag "no line of the screen matches /$1/; its end:"
+	screen | grep -v '^$' | tail -n 12 | diag "$(cat)"
+	diag "running: $(pgrep -f 'build/.*\.exe' | xargs -r ps -o args= -p | tr '\n' ';')"
+	return 1
+}
 on_screen() { screen | grep -Eq -- "$1"; }
 
 # count REGEX: how many lines of the screen match.
@@ -67,7 +75,7 @@ untouched() {
 
 for combo in $COMBOS; do
 	t=${combo%:*} a=${combo#*:}
-	stepper="$RUN build/$t/stepper.exe"
+	stepper="$typed build/$t/stepper.exe"
 	start "$a" printf_loop
 
 	# A traced run shows every step at the terminal, in order.
@@ -152,7 +160,7 @@ done
 
 # A program started under a tool shares its console: what the tool says
 # about an event shows before what the program prints after it.
-term "$RUN build/x64/events.exe -- build/x64/printf_loop.exe -o -n 3 -d 0"
+term "$typed build/x64/events.exe -- build/x64/printf_loop.exe -o -n 3 -d 0"
 shows '^\[exit [0-9]+\]$' || diag "$(screen)"
 is "$(screen | sed -n 's/^going\.\.\.\([0-9]\)$/p\1/p; s/^8 OUTPUT_DEBUG_STRING_EVENT .*"going\.\.\.\([0-9]\)"$/e\1/p' | tr '\n' ' ')" \
     "p1 e1 p2 e2 p3 e3 " "events -- printf_loop: each line, then its event, in order"
@@ -160,7 +168,7 @@ is "$(count '^14 events; the process exited$')" 1 "events: and its last line"
 
 # softbp at the terminal: every hit shown, and the end.
 start x64 printf_loop -d 10
-term "$RUN build/x64/softbp.exe -n 30 $pid 'msvcrt!printf'"
+term "$typed build/x64/softbp.exe -n 30 $pid 'msvcrt!printf'"
 shows '^\[exit [0-9]+\]$' || diag "$(screen)"
 is "$(count '^hit [0-9]+  tid [0-9]+  msvcrt!printf  ')" 30 "softbp -n 30: 30 hits shown"
 is "$(count '^30 hits; hit count reached; breakpoints removed, detached, the target keeps running$')" 1 \
