@@ -167,7 +167,7 @@ for combo in $COMBOS; do
 	# (A block of calls has six or more instructions on average, the
 	# code around Sleep and printf three or more.)
 	summary=$(grep ' blocks, ' "$tmp/stdout")
-	like "$tmp/stdout" "^[0-9]+ blocks, [0-9]+ ending in a branch that kept an INT3; [1-9][0-9]* branches emulated; [0-9]+ debug events; other threads passed the INT3s 0 times$" \
+	like "$tmp/stdout" "^[0-9]+ blocks, [0-9]+ ending at an INT3 that stays; [1-9][0-9]* branches emulated; [0-9]+ debug events; other threads passed the INT3s 0 times$" \
 	    "$combo: --blocks says what its INT3s did"
 	nsteps=$(sed -n 's/^\([0-9]*\) steps in .*/\1/p' "$tmp/stdout")
 	nevents=$(printf '%s\n' "$summary" | sed -n 's/.* \([0-9]*\) debug events.*/\1/p')

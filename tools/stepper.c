@@ -1220,7 +1220,7 @@ traced(struct stepper *st, unsigned long n, int mode)
 		report(st, why);
 	ms = GetTickCount() - t0;
 	if (mode == 'B')
-		printf("%lu blocks, %lu ending in a branch that kept an INT3; "
+		printf("%lu blocks, %lu ending at an INT3 that stays; "
 		    "%lu branches emulated; %lu debug events; other threads "
 		    "passed the INT3s %lu times\n", st->nblocks, st->nstaying,
 		    st->emulated, st->events, st->passed);
