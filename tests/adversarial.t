@@ -29,7 +29,7 @@ fi
 # so that its counts include what happened until the tool let go.
 settled() {
 	_n=$(wc -l < "$out")
-	within longer "$out" $((_n + 1))
+	await has_more_lines "$out" $((_n + 1))
 	sed -n "$((_n + 2))p" "$out" | tr -d '\r'
 }
 
@@ -249,7 +249,7 @@ for combo in $COMBOS; do
 		out=$tmp/$1.out
 		: > "$out"
 		$RUN "$tmp/$1.exe" > "$out" 2>&1 &
-		within started "$out"
+		await has_started "$out"
 		pid=$(field pid "$first")
 		winpids="$winpids $pid"
 	}

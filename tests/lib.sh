@@ -86,16 +86,16 @@ done_testing() {
 }
 
 # --- Targets -----------------------------------------------------------
-# within COMMAND...: until the command succeeds, trying every 50 ms for at
+# await COMMAND...: until the command succeeds, trying every 50 ms for at
 # most $PATIENCE seconds (60).  The limit only guards against a hang and
 # measures nothing: on a loaded machine, or when the prefix's wineserver
 # and services start again, a program that is fine can take many seconds
 # to start or to print.
 PATIENCE=${PATIENCE:-60}
-within() {
-	_w=0
+await() {
+	_aw=0
 	until "$@"; do
-		_w=$((_w + 1)); [ $_w -ge $((PATIENCE * 20)) ] && return 1
+		_aw=$((_aw + 1)); [ $_aw -ge $((PATIENCE * 20)) ] && return 1
 		sleep 0.05
 	done
 }
@@ -108,7 +108,7 @@ start() {
 	out=$tmp/$name.$arch.$ntests.$$.out
 	: > "$out"
 	$RUN "build/$arch/$name.exe" "$@" > "$out" 2>&1 &
-	if ! within started "$out"; then
+	if ! await has_started "$out"; then
 		_alive=gone; kill -0 $! 2>/dev/null && _alive=running
 		echo "Bail out! $name ($arch) did not start within $PATIENCE s" \
 		    "(wine $_alive, wineservers: $(pgrep -c wineserver)): $(cat "$out")"
@@ -118,9 +118,9 @@ start() {
 	winpids="$winpids $pid"
 }
 
-# started FILE: FILE holds a whole first line "pid=..." (the target may
+# has_started FILE: FILE holds a whole first line "pid=..." (the target may
 # still be printing it), which goes to $first.
-started() {
+has_started() {
 	[ "$(wc -l < "$1")" -ge 1 ] &&
 	    first=$(head -n 1 "$1" | tr -d '\r') &&
 	    case $first in pid=*) true ;; *) false ;; esac
@@ -135,15 +135,15 @@ field() {
 # sees it (not procs, a tool under test).  gone PID: it has ended, within
 # $PATIENCE s.  A look that fails is neither.
 running() { [ "$(inspect "$1" state | tr -d '\r')" = running ]; }
-gone() { within ended "$1"; }
-ended() {
+gone() { await has_ended "$1"; }
+has_ended() {
 	case $(inspect "$1" state | tr -d '\r') in
 	gone|exited*) true ;; *) false ;; esac
 }
 
 # grows FILE: the file gains lines (within $PATIENCE s).
-grows() { within longer "$1" "$(wc -l < "$1")"; }
-longer() { [ "$(wc -l < "$1")" -gt "$2" ]; }
+grows() { await has_more_lines "$1" "$(wc -l < "$1")"; }
+has_more_lines() { [ "$(wc -l < "$1")" -gt "$2" ]; }
 
 # stop PID: end one target now.
 stop() {
@@ -248,7 +248,7 @@ interrupt() {
 # wait_for FILE REGEX: until a line of FILE matches (within $PATIENCE s).
 # A wait that runs out is a failed test, and returns 1.
 wait_for() {
-	within has_line "$1" "$2" && return 0
+	await has_line "$1" "$2" && return 0
 	fail "a line matching /$2/ within $PATIENCE s"
 	tr -d '\r' < "$1" 2>/dev/null | tail -n 20 | diag "$(cat)"
 	return 1
@@ -256,5 +256,5 @@ wait_for() {
 has_line() { { tr -d '\r' < "$1"; } 2>/dev/null | grep -Eq -- "$2"; }
 
 # wait_lines FILE REGEX N: until N lines of FILE match (within $PATIENCE s).
-wait_lines() { within matching "$@"; }
-matching() { [ "$(tr -d '\r' < "$1" | grep -Ec -- "$2")" -ge "$3" ]; }
+wait_lines() { await has_lines "$@"; }
+has_lines() { [ "$(tr -d '\r' < "$1" | grep -Ec -- "$2")" -ge "$3" ]; }

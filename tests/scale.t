@@ -57,7 +57,7 @@ early=$(field tids "$first" | tr ',' ' ')
 $RUN build/x64/hwbp.exe -s 60 "$pid" e1 'spin_threads!work' > "$tmp/hw.crlf" 2>&1 &
 wait_for "$tmp/hw.crlf" '^set in all'
 wait_for "$out" '^late tids='
-within longer "$out" 1	# and for its end: the line is written a tid at a time
+await has_more_lines "$out" 1	# and for its end: the line is written a tid at a time
 latetids=$(tr -d '\r' < "$out" | sed -n 's/^late tids=//p' | tr ',' ' ')
 # A sample: early workers from each part of the period, and late ones.
 sample=$(echo $early | awk '{ print $1, $64, $128, $192, $256 }')

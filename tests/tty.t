@@ -40,7 +40,7 @@ screen() { T capture-pane -p -J -S - -E - > "$tmp/screen" && cat "$tmp/screen"; 
 # shows REGEX: until a line of the screen matches (within $PATIENCE s).
 # When none does, what the screen ends with, and which tools still run.
 shows() {
-	within on_screen "$1" && return 0
+	await on_screen "$1" && return 0
 	diag "no line of the screen matches /$1/; its end:"
 	screen | grep -v '^$' | tail -n 12 | diag "$(cat)"
 	diag "running: $(pgrep -f 'build/.*\.exe' | xargs -r ps -o args= -p | tr '\n' ';')"
@@ -52,7 +52,7 @@ on_screen() { screen | grep -Eq -- "$1"; }
 count() { screen | grep -Ec -- "$1"; }
 
 # prompts N: until the screen holds N prompts (within $PATIENCE s).
-prompts() { within prompted "$1"; }
+prompts() { await prompted "$1"; }
 prompted() { [ "$(count '^stepper>')" -ge "$1" ]; }
 
 # keys KEYS...: type at the terminal (tmux send-keys).
