@@ -133,7 +133,7 @@ tool x64 bpcompare -k guard -n 1000 -s 3 "$pid" 'crc_check!checked'
 is "$rc" 0 "crc_check: -k guard: exit 0"
 like "$tmp/stdout" '^guard page, execute +[0-9]+ .* [1-9][0-9]* +0 +0/4' \
     "crc_check: its own checksum reads of the page are false hits"
-sleep 1.2
+wait_for "$out" '^being debugged: no$'	# a whole round of its checks since
 unlike "$out" 'crc of checked|debug registers changed' "crc_check notices nothing of the guard page"
 unchanged "$(prot "$pid" "$C")" "$cprot" "after guard: the page has its protection back"
 ok "crc_check keeps running" running "$pid"

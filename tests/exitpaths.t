@@ -328,8 +328,8 @@ start x64 printf_loop -d 5000
 P=$(field printf "$first")
 bg x64 softbp "$pid" 'msvcrt!printf'
 wait_for "$tmp/bg" '^hit 1 '
-i=0	# the hit's single-step is done when the INT3 is back
-while [ "$(bytes "$pid" "$P" 1)" != cc ] && [ $i -lt 20 ]; do i=$((i + 1)); sleep 0.1; done
+int3_back() { [ "$(bytes "$pid" "$P" 1)" = cc ]; }
+await int3_back		# the hit's single-step is done when the INT3 is back
 saved=$(sed -n 's/^breakpoint 1 at .* saved byte \(..\), wrote cc.*/\1/p' "$tmp/bg" | tr -d '\r')
 $RUN taskkill /F /PID "$($RUN build/x64/procs.exe | tr -d '\r' | awk '$5 == "softbp.exe" { print $1 }')" > /dev/null
 bg_wait

@@ -160,7 +160,9 @@ tool x64 guardbp -s 3 --access x "$pid" 'crc_check!checked'
 is "$rc" 0 "guardbp -s 3 on crc_check exits 0"
 like "$tmp/stdout" '^hit [0-9]+  tid [0-9]+  execute at crc_check!checked  by crc_check!checked: ' \
     "guardbp catches crc_check's calls to checked()"
-sleep 1
+# Its watcher checks once a second, and says "being debugged: no" again
+# in the first round after guardbp has gone.
+wait_lines "$out" '^being debugged: no$' 2
 unlike "$out" 'crc of checked' "crc_check sees no code change"
 unlike "$out" 'debug registers changed' "crc_check sees no debug register"
 

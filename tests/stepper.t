@@ -263,7 +263,7 @@ B=$(field bottom "$first")
 before=$(bytes "$pid" "$B" 16)
 { printf 'b 0x1\nb kernel32!Beep\nc\n'; sleep 30; } | $RUN build/x64/stepper.exe "$pid" > "$tmp/ctrlc" 2>&1 &
 wait_for "$tmp/ctrlc" '^breakpoint at kernel32!Beep'
-sleep 0.5
+grows "$out"	# c under way: the target, held at the prompt, runs again
 interrupt stepper "$pid"
 wait_for "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; "
 like "$tmp/ctrlc" "^stopped by tid [0-9]+, the break-in's thread; tid [0-9]+ at " \

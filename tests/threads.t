@@ -3,6 +3,16 @@
 # with winedbg's own list.
 . "$(dirname "$0")/lib.sh"
 
+# winedbg_agrees PID: winedbg's "info thread" lists the ids of
+# $tmp/threads for PID, no more, no fewer.
+winedbg_agrees() {
+	winedbg --command "info thread" 2>/dev/null | tr -d '\r' |
+	    awk -v p="$(printf '%08x' "$1")" '/^[0-9a-f]+ / { on = ($1 == p); next }
+	        on && /^\t[0-9a-f]+/ { print $1 }' |
+	    while read -r h; do printf '%d\n' "0x$h"; done | sort > "$tmp/winedbg"
+	cmp -s "$tmp/threads" "$tmp/winedbg"
+}
+
 n=5
 for combo in $COMBOS; do
 	t=${combo%:*} a=${combo#*:}
@@ -37,13 +47,7 @@ for combo in $COMBOS; do
 
 	# winedbg, which does not attach, lists the same ids (in hex) once
 	# our break-in thread is gone.
-	sleep 0.2
-	hexpid=$(printf '%08x' "$pid")
-	winedbg --command "info thread" 2>/dev/null | tr -d '\r' |
-	    awk -v p="$hexpid" '/^[0-9a-f]+ / { on = ($1 == p); next }
-	        on && /^\t[0-9a-f]+/ { print $1 }' |
-	    while read -r h; do printf '%d\n' "0x$h"; done | sort > "$tmp/winedbg"
-	ok "$combo: winedbg's info thread agrees" cmp -s "$tmp/threads" "$tmp/winedbg"
+	ok "$combo: winedbg's info thread agrees" await winedbg_agrees "$pid"
 	cmp -s "$tmp/threads" "$tmp/winedbg" || diag "ours: $(cat "$tmp/threads" | tr '\n' ' ')" \
 	    "winedbg: $(cat "$tmp/winedbg" | tr '\n' ' ')"
 	stop "$pid"
