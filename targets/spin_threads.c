@@ -21,6 +21,8 @@
  * debugger's break-in thread: the late workers start while the lock is
  * held, and it is let go once they all run; and when a debugger
  * attaches, the calls wait a second for its break-in thread to end.
+ * With -x, a late worker exits right after its call, a whole turn
+ * before the next call of any worker.
  * This is for hardware breakpoints on work() under Wine 8: for each
  * debug event (a hit, a thread's start or end) a debugger stops every
  * thread, and a thread caught at that moment in a hardware breakpoint's

@@ -156,10 +156,11 @@ hit 2  tid T  DR1 (write, 1 byte) at calls!dst+0x4
 	stop "$lpid"
 done
 
-# A thread created after the breakpoint was set gets it too.  Each worker
-# calls spin_threads!work in its own time slot: under Wine 8, threads that
-# hit a hardware breakpoint at the same moment can wedge (see lesson 05).
-start x86 spin_threads -l 2 -d 1500 2
+# A thread created after the breakpoint was set gets it too.  The workers
+# take turns in spin_threads!work (-p), and no call meets a thread's start
+# or exit: under Wine 8, a thread in a hardware breakpoint's trap when
+# another thread's event stops the process can wedge (see lesson 05).
+start x86 spin_threads -p 1000 -l 2 -d 1500 2
 tool x64 hwbp -s 5 "$pid" e1 'spin_threads!work'
 is "$rc" 0 "hwbp on spin_threads!work: exit 0"
 wait_for "$out" '^late tids='
@@ -176,7 +177,7 @@ is "$(dr7s "$pid")" "0 " "DR7 zero on all threads, late ones too"
 stop "$pid"
 
 # A thread exits while the breakpoint is set in it; the rest is cleaned up.
-start x64 spin_threads -x -l 1 -d 200 1
+start x64 spin_threads -x -p 1000 -l 1 -d 200 1
 tool x64 hwbp -s 5 "$pid" e1 'spin_threads!work'
 is "$rc" 0 "a thread exiting mid-run: exit 0"
 wait_for "$out" '^exit tid='

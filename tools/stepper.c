@@ -312,10 +312,11 @@ our_step(struct stepper *st, DWORD tid, DWORD *owed)
 }
 
 /*
- * --blocks: a thread other than ours (or ours, where we did not send it)
- * reached the INT3 that ends a block: it gets past the branch under it
- * as a thread gets past softbp's breakpoints by default, by emulation
- * (stay_pass()), and runs on without stopping us.
+ * A thread other than ours (or ours, where we did not send it) reached
+ * one of our INT3s, the end of a block (--blocks) or the one a step over
+ * or out waits for: it gets past the instruction under it as a thread
+ * gets past softbp's breakpoints by default, by emulation (stay_pass()),
+ * and runs on without stopping us.
  */
 static BOOL
 pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
@@ -325,6 +326,26 @@ pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
 	st->passed++;
 	return soft_context(&st->r.bp, bp, tid, &c) &&
 	    stay_pass(&st->r.bp, st->r.dis, bp, tid, &c) != 0;
+}
+
+/* Thread tid ran an INT3 of ours that has gone since: back onto a. */
+static BOOL
+rewind_to(struct stepper *st, DWORD tid, addr_t a)
+{
+	const struct cpu *cpu = cpu_of(st);
+	struct thread *t = session_thread(&st->r.s, tid);
+	union context c;
+
+	if (t == NULL || !cpu->get(t->handle, &c, REG_CONTROL)) {
+		session_context_failed(tid, NULL);
+		return FALSE;
+	}
+	reg_set(cpu->ip, &c, a);
+	if (!cpu->set(t->handle, &c, REG_CONTROL)) {
+		warn("SetThreadContext(tid %lu)", tid);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /*
@@ -416,6 +437,20 @@ resume(struct stepper *st, DWORD status)
 				if (tid == st->tid && st->in_step)
 					return st->last = stepped_onto(st, bp);
 				if (!pass_other(st, bp, tid))
+					return STOP_INTERRUPT;
+				status = DBG_CONTINUE;
+			} else if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
+			    bp->oneshot && tid != st->tid) {
+				/*
+				 * Another thread at the INT3 that a step over
+				 * or out waits for: no stop.  While the INT3 is
+				 * in, the thread gets past it as others get
+				 * past the INT3s that stay, and it stays for
+				 * our thread; after, it hit the INT3 just before
+				 * it went out, and runs the instruction again.
+				 */
+				if (!(bp->inserted ? pass_other(st, bp, tid) :
+				    rewind_to(st, tid, bp->addr)))
 					return STOP_INTERRUPT;
 				status = DBG_CONTINUE;
 			} else if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
@@ -656,7 +691,7 @@ run_to(struct stepper *st, addr_t target, addr_t sp_min)
 			cpu->set(st->t->handle, &st->regs, REG_GENERAL);
 			continue;
 		}
-		/* Deeper, or another thread: step it past, then re-arm. */
+		/* Deeper (others pass it in resume()): step past, re-arm. */
 		why = step_into(st, 2);
 		st->tid = mine;
 		if (why != STOP_STEP || !load_regs(st))
@@ -667,8 +702,10 @@ run_to(struct stepper *st, addr_t target, addr_t sp_min)
 		hw->used = 0;
 	} else if (soft_at(&st->r.bp, target) != NULL)
 		soft_remove(&st->r.bp, soft_at(&st->r.bp, target));
-	load_regs(st);
-	pop_frames(st);
+	if (why != STOP_GONE) {		/* a thread that exited has none */
+		load_regs(st);
+		pop_frames(st);
+	}
 	return why;
 }
 
@@ -1273,11 +1310,13 @@ main(int argc, char *argv[])
 		warnx("-t %lu: no such thread in pid %lu", st.tid, st.r.s.pid);
 		return run_finish(&st.r, FALSE);
 	}
-	/* --blocks: INT3s at the ends of blocks stay; others emulate past them. */
-	if (mode == 'B') {
-		st.staying = 1;
-		st.r.bp.mode = PASS_EMULATE;
-	}
+	/*
+	 * Other threads get past our own INT3s, the ends of blocks (--blocks)
+	 * and the one a step over or out waits for, by emulation (or a
+	 * displaced copy): the INT3 stays for our thread.
+	 */
+	st.r.bp.mode = PASS_EMULATE;
+	st.staying = mode == 'B';
 	ok = load_regs(&st);
 	/* The first stop is the debugger's break-in, on another thread. */
 	if (ok)
