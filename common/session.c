@@ -531,13 +531,19 @@ at_first_stop(const struct session *s)
 	return s->at_start;
 }
 
-BOOL
-session_wait_start(struct session *s, DWORD timeout)
+/*
+ * Continue events until there(s) holds for the pending one, for up to
+ * timeout ms, and leave that one pending.  FALSE (after saying that
+ * what, the event awaited, did not come) if it does not.
+ */
+static BOOL
+run_until(struct session *s, DWORD timeout, int (*there)(const struct session *),
+    const char *what)
 {
 	DWORD t0 = GetTickCount(), used;
 	int r;
 
-	while (!at_first_stop(s)) {
+	while (!(s->pending && there(s))) {
 		if (s->pending && !session_continue(s, session_default_status(s)))
 			return FALSE;
 		used = GetTickCount() - t0;
@@ -545,8 +551,12 @@ session_wait_start(struct session *s, DWORD timeout)
 		if (r < 0)
 			return FALSE;
 		if (r == 0) {
-			warnx("pid %lu: no breakpoint from the debugger's break-in "
-			    "within %lu ms", s->pid, timeout);
+			if (session_interrupted())
+				warnx("pid %lu: interrupted while waiting for %s",
+				    s->pid, what);
+			else
+				warnx("pid %lu: %s did not come within %lu ms",
+				    s->pid, what, timeout);
 			return FALSE;
 		}
 		if (s->exited) {
@@ -556,6 +566,29 @@ session_wait_start(struct session *s, DWORD timeout)
 		}
 	}
 	return TRUE;
+}
+
+BOOL
+session_wait_start(struct session *s, DWORD timeout)
+{
+	return run_until(s, timeout, at_first_stop, s->launched ?
+	    "the loader's breakpoint" : "the break-in's breakpoint");
+}
+
+static int
+at_breakin_end(const struct session *s)
+{
+	return s->ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
+	    s->ev.dwThreadId == s->breakin_tid;
+}
+
+BOOL
+session_wait_breakin_end(struct session *s, DWORD timeout)
+{
+	if (s->launched)
+		return TRUE;
+	return run_until(s, timeout, at_breakin_end,
+	    "the end of the break-in thread");
 }
 
 /*

@@ -94,6 +94,20 @@ DWORD session_default_status(const struct session *s);
 BOOL session_wait_start(struct session *s, DWORD timeout);
 
 /*
+ * After an attach, let the target run on from the break-in until the
+ * break-in thread has ended, and stop at its EXIT_THREAD_DEBUG_EVENT,
+ * left pending: the target stands still again, without the debugger's
+ * thread.  Under Wine 8 a thread whose debug register fires just as that
+ * thread's end stops the process wedges (README), so a debugger sets its
+ * debug registers here, where no such end is still to come.  Other
+ * events on the way are continued as session_default_status() says.
+ * TRUE at once after a launch: there is no break-in thread.  FALSE (after
+ * printing why) if it does not end within timeout ms, or on a Ctrl-C or
+ * the target's exit.
+ */
+BOOL session_wait_breakin_end(struct session *s, DWORD timeout);
+
+/*
  * How long a thread that is not the event's may take to hand over its
  * registers.  Under Wine 8 a thread stopped inside its own debug trap at
  * the wrong moment wedges, and GetThreadContext on it never returns (see

@@ -17,6 +17,12 @@ for combo in $COMBOS; do
 	like "$tmp/stdout" "<- not run yet: an execute breakpoint fires before the instruction" \
 	    "$combo: an execute hit comes before the instruction"
 	like "$tmp/stdout" "^DR0 = msvcrt!printf \\($P\\), execute$" "$combo: DR0 holds printf's address"
+	# Registers go in at the break-in thread's exit event, in the
+	# threads left: printf_loop's own one.
+	breakin=$(sed -n 's/^pid .*: attached; .* in tid \([0-9]*\) -- .*/\1/p' "$tmp/stdout")
+	is "$(sed -n '2p;/^set in/p' "$tmp/stdout" | tr '\n' '|')" \
+	    "tid $breakin: the break-in thread ended; the target is stopped at its exit|set in its only thread|" \
+	    "$combo: set after the break-in thread ($breakin) ended, in the main thread alone"
 	like "$tmp/stdout" "^DR7 before: 00000000$" "$combo: -v: DR7 before"
 	like "$tmp/stdout" "^DR7 after: 00000001$" "$combo: -v: DR7 after: L0, execute, 1 byte"
 	like "$tmp/stdout" "^  L0=1 G0=0 RW0=00 \\(execute\\) LEN0=00 \\(1 byte\\)$" "$combo: -v decodes slot 0"
@@ -25,11 +31,9 @@ for combo in $COMBOS; do
 	ok "$combo: the target keeps printing" grows "$out"
 	stop "$pid"
 
-	# Data watches, on a counter that hwbp starts (-- PROGRAM): no
-	# break-in thread ends while a hit is under way (under Wine 8 a hit
-	# then can wedge, lesson 05), and the count starts at 0, so every hit
-	# and value is known.  Locations as module+0xRVA, from the first line
-	# of a counter started to read it.
+	# Data watches, on a counter that hwbp starts (-- PROGRAM): the
+	# count starts at 0, so every hit and value is known.  Locations as
+	# module+0xRVA, from the first line of a counter started to read it.
 	start "$a" counter
 	C=$(field counter "$first") W=$(field write "$first") R=$(field read "$first")
 	base=$(field base "$first")

@@ -68,8 +68,8 @@ done
 interrupt hwbp "$pid"
 wait_for "$tmp/hw.crlf" 'hits; interrupted;'
 tr -d '\r' < "$tmp/hw.crlf" > "$tmp/hw"
-like "$tmp/hw" "^set in all $((n + 2)) threads$" \
-    "hwbp: set in all $n workers, the main thread and the break-in thread"
+like "$tmp/hw" "^set in all $((n + 1)) threads$" \
+    "hwbp: set in all $n workers and the main thread, once the break-in thread ended"
 sed -n 's/^tid \([0-9]*\): new thread; debug registers set in it too$/\1/p' "$tmp/hw" |
     sort > "$tmp/new"
 echo $latetids | tr ' ' '\n' | sort > "$tmp/late"

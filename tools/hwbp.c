@@ -287,6 +287,17 @@ main(int argc, char *argv[])
 
 	if (!run_start(&r, &spec, 0))
 		return EXIT_RUNTIME;
+	/*
+	 * After an attach, the break-in thread is still to end, and under
+	 * Wine 8 a hit that meets its end wedges (lesson 05): so the
+	 * registers go in once it has, at its exit event.
+	 */
+	if (!r.s.launched) {
+		if (!session_wait_breakin_end(&r.s, 10000))
+			return run_finish(&r, FALSE);
+		printf("tid %lu: the break-in thread ended; the target is "
+		    "stopped at its exit\n", r.s.breakin_tid);
+	}
 	first = r.s.threads[0].handle;
 	if (verbose)
 		print_dr7("before", thread_dr7(&r, first));
@@ -297,7 +308,10 @@ main(int argc, char *argv[])
 	for (i = 0; ok && (size_t)i < r.s.nthreads; i++)
 		ok = hw_apply(&r.bp, r.s.threads[i].handle);
 	if (ok) {
-		printf("set in all %u threads\n", (unsigned)r.s.nthreads);
+		if (r.s.nthreads == 1)
+			printf("set in its only thread\n");
+		else
+			printf("set in all %u threads\n", (unsigned)r.s.nthreads);
 		if (verbose)
 			print_dr7("after", thread_dr7(&r, first));
 	}
@@ -312,9 +326,7 @@ main(int argc, char *argv[])
 			ok = hw_apply(&r.bp, r.s.ev.u.CreateThread.hThread);
 			printf("tid %lu: new thread; debug registers set in it too\n",
 			    r.s.ev.dwThreadId);
-		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT &&
-		    r.s.ev.dwThreadId != r.s.breakin_tid) {
-			/* (The break-in thread's end is no news: it always ends.) */
+		} else if (r.s.ev.dwDebugEventCode == EXIT_THREAD_DEBUG_EVENT) {
 			printf("tid %lu: thread exited; its debug registers went "
 			    "with it\n", r.s.ev.dwThreadId);
 		} else if (er != NULL && is_single_step_code(er->ExceptionCode))
