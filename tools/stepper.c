@@ -328,7 +328,7 @@ pass_other(struct stepper *st, struct softbp *bp, DWORD tid)
 	    stay_pass(&st->r.bp, st->r.dis, bp, tid, &c) != 0;
 }
 
-/* Thread tid ran an INT3 of ours that has gone since: back onto a. */
+/* Thread tid ran our INT3 at a: its IP back onto a, the instruction there. */
 static BOOL
 rewind_to(struct stepper *st, DWORD tid, addr_t a)
 {
@@ -395,8 +395,6 @@ resume(struct stepper *st, DWORD status)
 	struct session *s = &st->r.s;
 	const EXCEPTION_RECORD *er;
 	struct softbp *bp;
-	union context c;
-	struct thread *t;
 	DWORD owed, tid;
 	int rc;
 
@@ -454,15 +452,12 @@ resume(struct stepper *st, DWORD status)
 					return STOP_INTERRUPT;
 				status = DBG_CONTINUE;
 			} else if (is_breakpoint_code(er->ExceptionCode) && bp != NULL &&
-			    (t = session_thread(s, tid)) != NULL &&
-			    cpu_of(st)->get(t->handle, &c, REG_CONTROL)) {
-				/* Rewind past the INT3 and take the byte out. */
-				reg_set(cpu_of(st)->ip, &c, bp->addr);
-				cpu_of(st)->set(t->handle, &c, REG_CONTROL);
+			    rewind_to(st, tid, bp->addr)) {
+				/* Back onto the INT3's instruction; the byte out. */
 				soft_remove(&st->r.bp, bp);
 				if (!bp->oneshot)
 					st->rearm = bp;
-				st->tid = t->tid;
+				st->tid = tid;
 				return st->last = STOP_BREAK;
 			} else if (is_single_step_code(er->ExceptionCode) &&
 			    (rc = our_step(st, tid, &owed)) != 0) {
