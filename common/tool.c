@@ -68,6 +68,18 @@ run_start(struct run *r, const struct target_spec *spec, int att)
 	return TRUE;
 }
 
+BOOL
+run_settle(struct run *r)
+{
+	if (r->s.launched)
+		return TRUE;
+	if (!session_wait_breakin_end(&r->s, 10000))
+		return FALSE;
+	fprintf(r->status, "tid %lu: the break-in thread ended; the target is "
+	    "stopped at its exit\n", r->s.breakin_tid);
+	return TRUE;
+}
+
 int
 run_next(struct run *r)
 {

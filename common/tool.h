@@ -35,6 +35,16 @@ struct run {
 BOOL run_start(struct run *r, const struct target_spec *spec, int att);
 
 /*
+ * After an attach, run the target on from the break-in to the break-in
+ * thread's end, stop there (session_wait_breakin_end()) and say so; at
+ * once after a launch.  A tool whose first steps or hits can come at
+ * once starts from here: under Wine 8 a thread inside its own debug trap
+ * as the break-in thread's end stops the process wedges (lesson 05).
+ * FALSE (after printing why) if that end does not come.
+ */
+BOOL run_settle(struct run *r);
+
+/*
  * Wait for the next event while the run should go on.  Returns 1 for an
  * event (pending in r->s.ev), 0 when the run is over (the hit count was
  * reached, the time ran out, Ctrl-C, the target exited), -1 on failure.

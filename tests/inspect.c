@@ -715,13 +715,13 @@ look(int argc, char *argv[])
 	a = (uintptr_t)strtoull(argv[3], NULL, 0);
 	if (strcmp(argv[2], "prot") == 0) {
 		if (!VirtualQueryEx(p, (LPCVOID)a, &mbi, sizeof(mbi)))
-			return 1;
+			return fail("VirtualQueryEx");
 		printf("%lx\n", mbi.Protect);
 		return 0;
 	}
 	if (strcmp(argv[2], "region") == 0) {
 		if (!VirtualQueryEx(p, (LPCVOID)a, &mbi, sizeof(mbi)))
-			return 1;
+			return fail("VirtualQueryEx");
 		if (mbi.State == MEM_FREE)
 			printf("free\n");
 		else
@@ -731,9 +731,13 @@ look(int argc, char *argv[])
 	}
 	if (strcmp(argv[2], "bytes") == 0 && argc == 5) {
 		n = strtoul(argv[4], NULL, 0);
-		if (n > sizeof(buf) || !ReadProcessMemory(p, (LPCVOID)a, buf, n,
-		    &got) || got != n)
+		if (n > sizeof(buf)) {
+			fprintf(stderr, "inspect: bytes: at most %u\n",
+			    (unsigned)sizeof(buf));
 			return 1;
+		}
+		if (!ReadProcessMemory(p, (LPCVOID)a, buf, n, &got) || got != n)
+			return fail("ReadProcessMemory");
 		for (i = 0; i < n; i++)
 			printf("%02x", buf[i]);
 		printf("\n");

@@ -81,6 +81,10 @@ for combo in $COMBOS; do
 	is "$(grep -c "^ *[0-9]*  known_regs+0x[0-9a-f]* *eb fe *jmp $spin *$" "$tmp/stdout")" 5 \
 	    "$combo: 5 steps on the jmp at $spin, no register changed"
 	like "$tmp/stdout" "^5 steps; done; breakpoints removed, detached, the target keeps running$" "$combo: summary"
+	# The steps begin once the break-in thread has ended, at its exit.
+	breakin=$(sed -n 's/^pid .*: attached; .* in tid \([0-9]*\) -- .*/\1/p' "$tmp/stdout")
+	is "$(sed -n 2p "$tmp/stdout")" "tid $breakin: the break-in thread ended; the target is stopped at its exit" \
+	    "$combo: the first step after the break-in thread ($breakin) ended"
 	# The flags as before the steps: no TF (nor RF) left behind.
 	regs_of "$pid" "$main"
 	is "$ip $efl" "${spin#0x} $efl0" \

@@ -292,12 +292,8 @@ main(int argc, char *argv[])
 	 * Wine 8 a hit that meets its end wedges (lesson 05): so the
 	 * registers go in once it has, at its exit event.
 	 */
-	if (!r.s.launched) {
-		if (!session_wait_breakin_end(&r.s, 10000))
-			return run_finish(&r, FALSE);
-		printf("tid %lu: the break-in thread ended; the target is "
-		    "stopped at its exit\n", r.s.breakin_tid);
-	}
+	if (!run_settle(&r))
+		return run_finish(&r, FALSE);
 	first = r.s.threads[0].handle;
 	if (verbose)
 		print_dr7("before", thread_dr7(&r, first));

@@ -1296,8 +1296,15 @@ main(int argc, char *argv[])
 	if (outfile != NULL && (st.out = fopen(outfile, "w")) == NULL)
 		err(EXIT_RUNTIME, "%s", outfile);
 
+	/*
+	 * The steps begin once the break-in thread has ended: a step trap
+	 * of a thread that has a debug register of its own enabled, or that
+	 * cleared TF itself, wedges under Wine 8 if that end meets it.
+	 */
 	if (!run_start(&st.r, &spec, att))
 		return EXIT_RUNTIME;
+	if (!run_settle(&st.r))
+		return run_finish(&st.r, FALSE);
 	/* The target's first thread, unless -t names another. */
 	if (st.tid == 0)
 		st.tid = st.r.s.threads[0].tid;
@@ -1313,7 +1320,7 @@ main(int argc, char *argv[])
 	st.r.bp.mode = PASS_EMULATE;
 	st.staying = mode == 'B';
 	ok = load_regs(&st);
-	/* The first stop is the debugger's break-in, on another thread. */
+	/* The first stop, still pending, is the break-in thread's end. */
 	if (ok)
 		ok = (n > 0 && !inter) ? traced(&st, (unsigned long)n, mode) :
 		    interactive(&st);
